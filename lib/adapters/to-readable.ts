@@ -1,0 +1,100 @@
+import { Readable } from 'node:stream';
+import { kStopRequested } from '../internal/inbox.js';
+import { Pump } from '../internal/pump.js';
+import type { StreamOptions } from '../internal/options.js';
+import type { TypedReadable } from '../internal/types.js';
+import { checkStreamOptions, fail, isIterable } from '../internal/validate.js';
+
+/** Options of {@link toReadable}. */
+export type ToReadableOptions = StreamOptions;
+
+/** What {@link toReadable} accepts: an iterable, a single chunk, or a factory returning either. */
+export type ReadableSource<T> =
+  | AsyncIterable<T>
+  | Iterable<T>
+  | (() => AsyncIterable<T> | Iterable<T>);
+
+type ItemOf<S> = S extends string
+  ? string
+  : S extends Uint8Array
+    ? S
+    : S extends () => infer R
+      ? ItemOf<R>
+      : S extends AsyncIterable<infer T>
+        ? T
+        : S extends Iterable<infer T>
+          ? T
+          : never;
+
+class GenReadable<T> extends Readable {
+  private readonly pump: Pump<T>;
+  private readonly source: unknown;
+
+  constructor(source: unknown, options: ToReadableOptions) {
+    const objectMode = options.objectMode ?? true;
+    super({ objectMode, highWaterMark: options.highWaterMark, encoding: options.encoding, signal: options.signal });
+    this.source = source;
+    this.pump = new Pump<T>(this, `toReadable: source ${options.name ?? ''}`.trimEnd(), objectMode);
+  }
+
+  override _read(): void {
+    if (!this.pump.started) {
+      try {
+        let src = this.source;
+        if (typeof src === 'function') src = (src as () => unknown)();
+        // A string or a byte buffer is one chunk, never iterated character by character.
+        if (typeof src === 'string' || src instanceof Uint8Array) src = [src];
+        this.pump.setSource(src);
+      } catch (err) {
+        this.pump.abort();
+        this.destroy(err as Error);
+        return;
+      }
+    }
+    this.pump.read();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.pump.abort();
+    cb(err);
+  }
+
+  /** Asked by the genstream stage below when it stopped early: end gracefully. */
+  [kStopRequested](): void {
+    if (!this.destroyed) this.pump.stop();
+  }
+}
+
+/**
+ * Makes a Readable from a sync or async iterable, a generator, or a factory returning one. A string or
+ * Buffer is a single chunk (never iterated character by character).
+ *
+ * - Backpressure: the source is pulled only when the stream asks (`_read`); nothing is read ahead past
+ *   `highWaterMark`.
+ * - Cleanup: a generator's `finally` runs on end, error, `destroy()`, abort, and when a genstream stage
+ *   below stops early (the Readable then ends gracefully instead of being destroyed).
+ * - Errors: an error thrown by the source destroys the stream with the same object; `null`/`undefined`
+ *   items in object mode fail with a {@link NullValueError}.
+ *
+ * Tip: `toReadable(foreignReadable)` wraps any Readable so that a genstream stage that stops early
+ * ends the pipeline cleanly (the wrapped stream is destroyed, the wrapper ends).
+ *
+ * @example
+ * ```ts
+ * import { toReadable } from 'genstream';
+ *
+ * async function* pages() { for (let p = 1; p <= 3; p++) yield { page: p }; }
+ * toReadable(pages).on('data', (page) => console.log(page));
+ * ```
+ */
+export function toReadable<S extends ReadableSource<unknown> | string | Uint8Array>(
+  source: S,
+  options?: ToReadableOptions,
+): TypedReadable<ItemOf<S>> {
+  checkStreamOptions('toReadable', options);
+  if (typeof source !== 'function' && typeof source !== 'string' && !(source instanceof Uint8Array) && !isIterable(source)) {
+    fail('toReadable', '`source` to be an iterable, an async iterable, a string/Buffer, or a function returning one', source);
+  }
+  return new GenReadable<ItemOf<S>>(source, options ?? {});
+}
+

@@ -1,0 +1,121 @@
+import { Writable, type Readable } from 'node:stream';
+import { AbortError } from '../internal/errors.js';
+import type { StageContext } from '../internal/gen-duplex.js';
+import { Inbox, stopUpstream, trackUpstream } from '../internal/inbox.js';
+import type { StreamOptions } from '../internal/options.js';
+import type { TypedWritable } from '../internal/types.js';
+import { checkFunction, checkStreamOptions } from '../internal/validate.js';
+
+type Callback = (err?: Error | null) => void;
+
+/** Options of {@link toWritable}. */
+export type ToWritableOptions = Omit<StreamOptions, 'encoding'>;
+
+/** A sink: an async function that consumes the whole source. */
+export type Sink<T, R = unknown> = (source: AsyncIterable<T>, ctx: StageContext) => R | Promise<R>;
+
+class SinkWritable<T> extends Writable {
+  private readonly inbox: Inbox<T>;
+  private readonly sink: Sink<T>;
+  private controller: AbortController | null = null;
+  private done: Promise<unknown> | null = null;
+  private settled = false;
+  private finalCb: Callback | null = null;
+  upstream: Readable | null = null;
+
+  constructor(sink: Sink<T>, options: ToWritableOptions) {
+    const objectMode = options.objectMode ?? true;
+    super({ objectMode, highWaterMark: options.highWaterMark, signal: options.signal, decodeStrings: false });
+    this.sink = sink;
+    this.inbox = new Inbox<T>(this.writableHighWaterMark, !objectMode);
+    this.inbox.onReturned = () => stopUpstream(this.upstream);
+    trackUpstream(this, this);
+  }
+
+  private start(): void {
+    const controller = (this.controller = new AbortController());
+    let result: unknown;
+    try {
+      result = this.sink(this.inbox, { signal: controller.signal });
+    } catch (err) {
+      return this.onSinkError(err);
+    }
+    this.done = Promise.resolve(result).then(
+      () => this.onSinkDone(),
+      (err: unknown) => this.onSinkError(err),
+    );
+  }
+
+  private onSinkDone(): void {
+    this.settled = true;
+    // The sink may return before reading everything: the rest is not wanted (early stop).
+    this.inbox.return();
+    const cb = this.finalCb;
+    if (cb !== null) {
+      this.finalCb = null;
+      cb();
+    }
+  }
+
+  private onSinkError(err: unknown): void {
+    this.settled = true;
+    if (!this.destroyed) this.destroy(err as Error);
+  }
+
+  override _write(chunk: T, _encoding: BufferEncoding, cb: Callback): void {
+    if (this.done === null) this.start();
+    this.inbox.push(chunk, cb);
+  }
+
+  override _writev(chunks: { chunk: T }[], cb: Callback): void {
+    if (this.done === null) this.start();
+    this.inbox.pushMany(chunks, cb);
+  }
+
+  override _final(cb: Callback): void {
+    if (this.done === null) this.start();
+    this.inbox.end();
+    // 'finish' only after the sink's promise resolves (its last batch is saved).
+    if (this.settled) cb();
+    else this.finalCb = cb;
+  }
+
+  override _destroy(err: Error | null, cb: Callback): void {
+    this.controller?.abort(err ?? new AbortError());
+    this.inbox.fail(err ?? new AbortError('The stream was destroyed'));
+    this.finalCb = null;
+    cb(err);
+  }
+}
+
+/**
+ * Makes a Writable from a sink: an async function that consumes an `AsyncIterable`. `'finish'` fires
+ * only after the sink's promise resolves, so `pipeline()` resolves only when the sink has really
+ * finished (e.g. its last batch is saved).
+ *
+ * - Backpressure: writes wait while `highWaterMark` items are queued for the sink.
+ * - Errors: a sink that throws or rejects destroys the Writable with the same error object. When the
+ *   stream is destroyed, the sink's pending read rejects and `ctx.signal` aborts.
+ * - Early stop: a sink that returns before reading everything asks a genstream upstream to end
+ *   gracefully; a foreign upstream's remaining chunks are accepted and dropped.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from 'node:stream/promises';
+ * import { toReadable, toWritable } from 'genstream';
+ *
+ * await pipeline(
+ *   toReadable([1, 2, 3]),
+ *   toWritable(async (source: AsyncIterable<number>) => {
+ *     let sum = 0;
+ *     for await (const n of source) sum += n;
+ *     console.log(sum);
+ *   }),
+ * );
+ * ```
+ */
+export function toWritable<T>(sink: Sink<T>, options?: ToWritableOptions): TypedWritable<T> {
+  checkFunction('toWritable', 'sink', sink);
+  checkStreamOptions('toWritable', options);
+  return new SinkWritable<T>(sink, options ?? {});
+}

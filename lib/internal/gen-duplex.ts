@@ -1,0 +1,115 @@
+/**
+ * The Duplex behind `fromGen` and `chain`: written chunks feed an {@link Inbox} that the stage iterates;
+ * what the stage yields is pumped into the readable side by a {@link Pump}.
+ *
+ * Lifecycle:
+ * - The stage starts on the first write or the first read, whichever comes first (so a `destroy()` right
+ *   after a write still runs the stage's `finally`, like a Transform that processed the write).
+ * - `end()` ends the stage's source; what the stage yields after its loop is pushed before `'end'`.
+ *   `'finish'` fires once the stage has read its whole source (or stopped reading it).
+ * - Early stop: when the stage stops reading before its input ends, a genstream upstream is asked to end
+ *   gracefully (its generator's `finally` runs, its readable side ends); a foreign upstream keeps running
+ *   and its remaining chunks are accepted and dropped, exactly as a Transform that ignores them would.
+ * - When the stage below stops early and asks this one to stop, the stage's iterator is returned (its
+ *   `finally` runs) and the readable side ends.
+ * - `destroy()`/abort: the stage's pending source read rejects, its iterator is returned without
+ *   waiting, and `ctx.signal` aborts. Errors from the stage destroy the stream with the same object.
+ */
+import { Duplex, type Readable } from 'node:stream';
+import { AbortError } from './errors.js';
+import { Inbox, kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
+import type { ResolvedDuplexOptions } from './options.js';
+import { Pump } from './pump.js';
+
+type Callback = (err?: Error | null) => void;
+
+/** What a stage receives besides its source. */
+export interface StageContext {
+  /** Aborts when the stream running the stage is destroyed (error, `destroy()`, or `options.signal`). */
+  signal: AbortSignal;
+}
+
+export type StageBody<I, O> = (source: AsyncIterable<I>, ctx: StageContext) => unknown & (AsyncIterable<O> | Iterable<O>);
+
+export class GenDuplex<I, O> extends Duplex {
+  private readonly inbox: Inbox<I>;
+  private readonly pump: Pump<O>;
+  private readonly body: StageBody<I, O>;
+  /** Names the stage in error messages: `fromGen: stage "parse"`. */
+  readonly where: string;
+  private controller: AbortController | null = null;
+  private finalCb: Callback | null = null;
+  upstream: Readable | null = null;
+
+  constructor(body: StageBody<I, O>, where: string, o: ResolvedDuplexOptions) {
+    super({
+      allowHalfOpen: true,
+      readableObjectMode: o.readableObjectMode,
+      writableObjectMode: o.writableObjectMode,
+      readableHighWaterMark: o.readableHighWaterMark,
+      writableHighWaterMark: o.writableHighWaterMark,
+      encoding: o.encoding,
+      signal: o.signal,
+    });
+    this.body = body;
+    this.where = where;
+    this.inbox = new Inbox<I>(this.writableHighWaterMark, !o.writableObjectMode);
+    this.inbox.onSettled = this.releaseFinal.bind(this);
+    this.inbox.onReturned = () => stopUpstream(this.upstream);
+    this.pump = new Pump<O>(this, where, o.readableObjectMode, { onIteratorDone: () => this.inbox.return() });
+    trackUpstream(this, this);
+  }
+
+  private start(): void {
+    const controller = (this.controller = new AbortController());
+    try {
+      this.pump.setSource(this.body(this.inbox, { signal: controller.signal }));
+    } catch (err) {
+      this.pump.abort();
+      this.destroy(err as Error);
+    }
+  }
+
+  override _write(chunk: I, _encoding: BufferEncoding, cb: Callback): void {
+    if (!this.pump.started) this.start();
+    this.inbox.push(chunk, cb);
+  }
+
+  override _writev(chunks: { chunk: I }[], cb: Callback): void {
+    if (!this.pump.started) this.start();
+    this.inbox.pushMany(chunks, cb);
+  }
+
+  override _final(cb: Callback): void {
+    this.inbox.end();
+    if (this.inbox.settled) cb();
+    else this.finalCb = cb;
+  }
+
+  override _read(): void {
+    if (!this.pump.started) this.start();
+    this.pump.read();
+  }
+
+  override _destroy(err: Error | null, cb: Callback): void {
+    this.controller?.abort(err ?? new AbortError());
+    this.inbox.fail(err ?? new AbortError('The stream was destroyed'));
+    this.pump.abort();
+    cb(err);
+  }
+
+  private releaseFinal(): void {
+    const cb = this.finalCb;
+    if (cb !== null) {
+      this.finalCb = null;
+      cb();
+    }
+  }
+
+  /** Asked by the genstream stage below when it stopped early: end gracefully. */
+  [kStopRequested](): void {
+    if (this.destroyed) return;
+    this.inbox.stop();
+    this.pump.stop();
+  }
+}

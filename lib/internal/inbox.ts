@@ -1,0 +1,194 @@
+/**
+ * The write side of the stream<->generator bridge: a bounded FIFO that a Writable's `_write`/`_writev`
+ * fill and an async generator consumes with `for await`. Used by `fromGen`, `toWritable` and `chain`.
+ *
+ * Backpressure: while the queue holds `limit` items (or bytes) or more, the Writable's write callback
+ * is held, so the Writable buffers and `write()` returns false upstream. Taking items releases it.
+ *
+ * Hot path: `next()` on a non-empty queue returns an already-resolved promise without allocating a
+ * closure; a promise with resolvers is only created when the consumer has to wait (once per wake-up,
+ * after which it drains everything that arrived in the meantime).
+ */
+import type { Readable } from 'node:stream';
+
+type Callback = (err?: Error | null) => void;
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const RESOLVED_DONE = Promise.resolve(DONE);
+
+/** Method genstream streams expose so a stage below them can ask them to end gracefully. */
+export const kStopRequested: unique symbol = Symbol.for('genstream.stopRequested') as never;
+
+/** A stream genstream made: it can end gracefully when the stage below it stops early. */
+export interface Stoppable {
+  [kStopRequested](): void;
+}
+
+export function isStoppable(value: unknown): value is Stoppable {
+  return value != null && typeof (value as Record<symbol, unknown>)[kStopRequested] === 'function';
+}
+
+export class Inbox<T> implements AsyncIterableIterator<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  private size = 0;
+  private held: Callback | null = null;
+  private waitResolve: ((r: IteratorResult<T>) => void) | null = null;
+  private waitReject: ((err: unknown) => void) | null = null;
+  private ended = false;
+  private failed = false;
+  private failure: unknown = undefined;
+  /** The consumer has seen the end, returned early, or the inbox failed: nothing more will be read. */
+  settled = false;
+  /** The consumer stopped before the end (break, return, or never read it all). */
+  returned = false;
+  /** Called once when `settled` becomes true. */
+  onSettled: (() => void) | null = null;
+  /** Called once when the consumer stops before the end of its input. */
+  onReturned: (() => void) | null = null;
+
+  constructor(
+    private readonly limit: number,
+    private readonly countBytes: boolean,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Producer: add one chunk; `cb` is called now, or later when the consumer has made room. */
+  push(chunk: T, cb: Callback): void {
+    if (this.settled) return cb(); // the consumer is gone: what it did not read is not wanted
+    this.add(chunk);
+    this.afterAdd(cb);
+  }
+
+  /** Producer: add a batch of chunks from `_writev`. */
+  pushMany(chunks: { chunk: T }[], cb: Callback): void {
+    if (this.settled) return cb();
+    for (let i = 0; i < chunks.length; i++) this.add(chunks[i].chunk);
+    this.afterAdd(cb);
+  }
+
+  /** Producer: no more chunks; the consumer sees `done` after the queued ones. */
+  end(): void {
+    this.ended = true;
+    if (this.waitResolve !== null && this.head === this.items.length) this.wake();
+  }
+
+  /** Producer: the stream was destroyed; the consumer's pending and next reads reject with `err`. */
+  fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.failure = err;
+    this.clear();
+    const reject = this.waitReject;
+    this.waitResolve = this.waitReject = null;
+    this.releaseHeld();
+    this.settle();
+    if (reject !== null) reject(err);
+  }
+
+  /** Producer side of a graceful stop: the consumer sees `done` now; queued chunks are dropped. */
+  stop(): void {
+    if (this.settled) return;
+    const resolve = this.waitResolve;
+    this.waitResolve = this.waitReject = null;
+    this.ended = false; // stopping before the end is an early stop, even after `end()`
+    this.markReturned();
+    this.ended = true;
+    if (resolve !== null) resolve(DONE);
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.head < this.items.length) return Promise.resolve({ done: false, value: this.take() });
+    if (this.failed) return Promise.reject(this.failure);
+    if (this.ended) {
+      this.settle();
+      return RESOLVED_DONE;
+    }
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.waitResolve = resolve;
+      this.waitReject = reject;
+    });
+  }
+
+  /** Consumer stopped (`break` in `for await`, or the stage finished without reading everything). */
+  return(): Promise<IteratorResult<T>> {
+    this.markReturned();
+    return RESOLVED_DONE;
+  }
+
+  /** Removes and returns the head chunk; the queue must not be empty. */
+  private take(): T {
+    const value = this.items[this.head] as T;
+    this.items[this.head++] = undefined;
+    if (this.head === this.items.length) this.items.length = this.head = 0;
+    this.size -= this.countBytes ? (value as { length: number }).length : 1;
+    if (this.held !== null && this.size === 0) this.releaseHeld();
+    return value;
+  }
+
+  private markReturned(): void {
+    if (this.settled) return;
+    this.returned = !this.ended || this.head < this.items.length;
+    this.clear();
+    this.releaseHeld();
+    this.settle();
+    if (this.returned && this.onReturned !== null) this.onReturned();
+  }
+
+  private add(chunk: T): void {
+    this.items.push(chunk);
+    this.size += this.countBytes ? (chunk as { length: number }).length : 1;
+  }
+
+  private afterAdd(cb: Callback): void {
+    if (this.waitResolve !== null) this.wake();
+    if (this.size < this.limit) cb();
+    else this.held = cb;
+  }
+
+  private wake(): void {
+    const resolve = this.waitResolve as (r: IteratorResult<T>) => void;
+    this.waitResolve = this.waitReject = null;
+    if (this.head < this.items.length) resolve({ done: false, value: this.take() });
+    else {
+      this.settle();
+      resolve(DONE);
+    }
+  }
+
+  private releaseHeld(): void {
+    const cb = this.held;
+    if (cb !== null) {
+      this.held = null;
+      cb();
+    }
+  }
+
+  private clear(): void {
+    this.items.length = this.head = this.size = 0;
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.onSettled !== null) this.onSettled();
+  }
+}
+
+/** Remembers the stream piped into `stream` (from the `'pipe'` event), for graceful early stops. */
+export function trackUpstream(stream: NodeJS.EventEmitter, holder: { upstream: Readable | null }): void {
+  stream.on('pipe', (src: Readable) => {
+    holder.upstream = src;
+  });
+  stream.on('unpipe', (src: Readable) => {
+    if (holder.upstream === src) holder.upstream = null;
+  });
+}
+
+/** Asks a genstream upstream to end gracefully; a foreign upstream is left to run and drained. */
+export function stopUpstream(upstream: Readable | null): void {
+  if (upstream !== null && isStoppable(upstream)) upstream[kStopRequested]();
+}

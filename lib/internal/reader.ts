@@ -1,0 +1,80 @@
+/**
+ * Reading a Readable from generator code: `read()` everything buffered, then wait once for
+ * `'readable'`, end or error. Listeners are attached once per reader and removed by `close()`.
+ * Used by `fromReadable` and `toGen`.
+ */
+import { finished, type Readable } from 'node:stream';
+
+export class Reader {
+  ended = false;
+  error: unknown = undefined;
+  private wake: (() => void) | null = null;
+  private readonly onReadable: () => void;
+  private readonly cleanup: () => void;
+
+  constructor(private readonly stream: Readable) {
+    this.onReadable = () => this.notify();
+    stream.on('readable', this.onReadable);
+    this.cleanup = finished(stream, { writable: false }, (err) => {
+      if (err) this.error = err;
+      else this.ended = true;
+      this.notify();
+    });
+  }
+
+  /** Resolves at the next `'readable'`, end or error. */
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+
+  close(): void {
+    this.stream.off('readable', this.onReadable);
+    this.cleanup();
+    this.notify();
+  }
+}
+
+export interface ReadStreamHooks {
+  /** Runs at the first `next()`, before reading. */
+  onStart?: () => void;
+  /** Runs last in the generator's `finally`, on every exit path. */
+  onFinally?: (complete: boolean) => void;
+}
+
+/**
+ * Async generator over a Readable's items. On early exit (`return()`/`break`) or error the stream is
+ * destroyed when `destroyOnReturn` is true.
+ */
+export async function* readStream<T>(
+  stream: Readable,
+  destroyOnReturn: boolean,
+  hooks?: ReadStreamHooks,
+): AsyncGenerator<T, void, undefined> {
+  hooks?.onStart?.();
+  const reader = new Reader(stream);
+  let complete = false;
+  try {
+    for (;;) {
+      let chunk: T | null;
+      while ((chunk = stream.read() as T | null) !== null) yield chunk;
+      if (reader.error !== undefined) throw reader.error;
+      if (reader.ended) break;
+      await reader.wait();
+    }
+    complete = true;
+  } finally {
+    reader.close();
+    if (!complete && destroyOnReturn && !stream.destroyed) stream.destroy();
+    hooks?.onFinally?.(complete);
+  }
+}

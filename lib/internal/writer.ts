@@ -1,0 +1,92 @@
+/** Writing an iterable into a Writable with backpressure. Used by `fromWritable` and `toGen`. */
+import { finished, type Writable } from 'node:stream';
+import type { AnyIterable } from './types.js';
+
+/** Waits for 'drain' or for the stream to fail; one promise per wait (per full buffer), not per item. */
+export class DrainWaiter {
+  error: unknown = undefined;
+  closed = false;
+  private wake: (() => void) | null = null;
+  private readonly onDrain = (): void => this.notify();
+  private readonly cleanup: () => void;
+
+  constructor(private readonly stream: Writable) {
+    stream.on('drain', this.onDrain);
+    this.cleanup = finished(stream, { readable: false }, (err) => {
+      this.closed = true;
+      if (err) this.error = err;
+      this.notify();
+    });
+  }
+
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+    });
+  }
+
+  notify(): void {
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+
+  close(): void {
+    this.stream.off('drain', this.onDrain);
+    this.cleanup();
+  }
+}
+
+export interface WriteAllOptions {
+  end: boolean;
+  encoding?: BufferEncoding | undefined;
+  signal?: AbortSignal | undefined;
+  /** Set `stopped` to stop writing at the next item (the source is returned, the stream not ended). */
+  stop?: { stopped: boolean };
+}
+
+/**
+ * Writes `source` into `stream` honouring `write() === false`/`'drain'`, then ends it and waits for
+ * `'finish'`. On a source error the stream is destroyed with that error; the promise rejects with the
+ * first error either side raised.
+ */
+export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, options: WriteAllOptions): Promise<void> {
+  const { end, encoding, signal, stop } = options;
+  const waiter = new DrainWaiter(stream);
+  const onAbort = (): void => {
+    stream.destroy(signal?.reason as Error);
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    signal?.throwIfAborted();
+    for await (const item of source) {
+      if (waiter.error !== undefined) throw waiter.error;
+      if (waiter.closed || stop?.stopped) break;
+      const ok = encoding === undefined ? stream.write(item) : stream.write(item, encoding);
+      if (!ok) {
+        if (!waiter.closed) await waiter.wait();
+        if (waiter.error !== undefined) throw waiter.error;
+      }
+    }
+    if (signal?.aborted) throw signal.reason;
+    if (waiter.error !== undefined) throw waiter.error;
+    if (stop?.stopped) return;
+    if (end && !waiter.closed) {
+      stream.end();
+      if (!waiter.closed) await waiter.wait();
+      if (waiter.error !== undefined) throw waiter.error;
+    } else if (end && !stream.writableFinished) {
+      throw new Error('fromWritable: the Writable closed before it finished');
+    }
+  } catch (err) {
+    // The source failed (or the stream did): the Writable is left half-written, so destroy it.
+    if (!stream.destroyed) stream.destroy(err as Error);
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    waiter.close();
+  }
+}
+
