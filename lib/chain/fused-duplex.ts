@@ -1,0 +1,172 @@
+/**
+ * The Duplex a `chain()` of fusable operators becomes: a Transform-like stream whose `_write` pushes
+ * each chunk through the compiled step chain and the results straight into the readable side. No
+ * generator, no promise per item: a fused group costs one stream boundary.
+ *
+ * Backpressure mirrors Node's Transform: when a write leaves the readable buffer at or above its
+ * high-water mark, the write callback is held until `_read`. An async step (a map returning a promise)
+ * delays only the write that caused it.
+ */
+import { Duplex, type Readable } from 'node:stream';
+import { NullValueError } from '../internal/errors.js';
+import { kStopRequested, stopUpstream, trackUpstream } from '../internal/inbox.js';
+import { compile, type FusableInfo, type KernelState, type Pending, type Push } from '../internal/kernel.js';
+import type { ResolvedDuplexOptions } from '../internal/options.js';
+
+type Callback = (err?: Error | null) => void;
+
+/** Terminal step: pushes into the stream's readable side. */
+class Emit implements Push {
+  constructor(
+    private readonly stream: Duplex,
+    private readonly where: string,
+  ) {}
+  push(value: unknown): Pending {
+    if (value == null) throw new NullValueError(this.where);
+    this.stream.push(value);
+  }
+  flush(): Pending {}
+}
+
+export class FusedDuplex extends Duplex {
+  private readonly head: Push;
+  private readonly state: KernelState = { stopped: false };
+  private held: Callback | null = null;
+  /** No more input is wanted (a take() finished, or the stage below stopped early). */
+  private discarding = false;
+  upstream: Readable | null = null;
+
+  constructor(infos: { info: FusableInfo; stage: number }[], where: string, o: ResolvedDuplexOptions) {
+    super({
+      allowHalfOpen: true,
+      readableObjectMode: o.readableObjectMode,
+      writableObjectMode: o.writableObjectMode,
+      readableHighWaterMark: o.readableHighWaterMark,
+      writableHighWaterMark: o.writableHighWaterMark,
+      signal: o.signal,
+    });
+    this.head = compile(infos, new Emit(this, where), this.state);
+    trackUpstream(this, this);
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, cb: Callback): void {
+    if (this.discarding) return cb();
+    const before = this.readableLength;
+    let pending: Pending;
+    try {
+      pending = this.head.push(chunk);
+    } catch (err) {
+      return cb(err as Error);
+    }
+    if (pending !== undefined) {
+      pending.then(
+        () => this.afterWrite(cb, -1),
+        (err: unknown) => cb(err as Error),
+      );
+    } else this.afterWrite(cb, before);
+  }
+
+  override _writev(chunks: { chunk: unknown }[], cb: Callback): void {
+    this.writeFrom(chunks, 0, cb);
+  }
+
+  private writeFrom(chunks: { chunk: unknown }[], from: number, cb: Callback): void {
+    const head = this.head;
+    const state = this.state;
+    for (let i = from; i < chunks.length; i++) {
+      if (this.discarding || state.stopped) break;
+      let pending: Pending;
+      try {
+        pending = head.push(chunks[i].chunk);
+      } catch (err) {
+        return cb(err as Error);
+      }
+      if (pending !== undefined) {
+        pending.then(
+          () => this.writeFrom(chunks, i + 1, cb),
+          (err: unknown) => cb(err as Error),
+        );
+        return;
+      }
+    }
+    this.afterWrite(cb, -1);
+  }
+
+  private afterWrite(cb: Callback, before: number): void {
+    if (this.destroyed) return;
+    if (this.state.stopped && !this.discarding) {
+      this.stopEarly(true);
+      return cb();
+    }
+    // Like Transform: release the writer unless this write grew a full readable buffer.
+    if (this.discarding || before === this.readableLength || this.readableLength < this.readableHighWaterMark) cb();
+    else this.held = cb;
+  }
+
+  override _read(): void {
+    const cb = this.held;
+    if (cb !== null) {
+      this.held = null;
+      cb();
+    }
+  }
+
+  override _final(cb: Callback): void {
+    if (this.discarding) return cb();
+    let pending: Pending;
+    try {
+      pending = this.head.flush();
+    } catch (err) {
+      return cb(err as Error);
+    }
+    if (pending !== undefined) {
+      pending.then(
+        () => {
+          if (!this.discarding) this.push(null);
+          cb();
+        },
+        (err: unknown) => cb(err as Error),
+      );
+    } else {
+      this.push(null);
+      cb();
+    }
+  }
+
+  /** The fused group wants no more input: flush it (e.g. a batch after take), end, stop upstream. */
+  private stopEarly(flush: boolean): void {
+    this.discarding = true;
+    if (flush) {
+      try {
+        const pending = this.head.flush();
+        if (pending !== undefined) {
+          pending.then(
+            () => this.endReadable(),
+            (err: unknown) => this.destroy(err as Error),
+          );
+          stopUpstream(this.upstream);
+          return;
+        }
+      } catch (err) {
+        this.destroy(err as Error);
+        return;
+      }
+    }
+    this.endReadable();
+    stopUpstream(this.upstream);
+  }
+
+  private endReadable(): void {
+    if (!this.readableEnded && !this.destroyed) this.push(null);
+    const cb = this.held;
+    if (cb !== null) {
+      this.held = null;
+      cb();
+    }
+  }
+
+  /** Asked by the genstream stage below when it stopped early: end gracefully. */
+  [kStopRequested](): void {
+    if (!this.destroyed && !this.discarding) this.stopEarly(false);
+  }
+}

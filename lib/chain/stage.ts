@@ -1,0 +1,71 @@
+/**
+ * Stage kinds accepted by `chain()`, `pipe()` and `run()`, and how a list of stages is planned into
+ * segments: adjacent fusable operators form one fused segment; every other stage is a segment of its
+ * own. Validation happens here, at call time, naming the stage index.
+ */
+import type { Duplex } from 'node:stream';
+import type { TransformStream } from 'node:stream/web';
+import { isWebTransform } from '../adapters/web.js';
+import { describe, GenstreamArgumentError } from '../internal/errors.js';
+import { fusableOf, type FusableInfo } from '../internal/kernel.js';
+import { isDuplexStream, isNodeStream } from '../internal/validate.js';
+
+type StageFunction = (source: AsyncIterable<unknown>, ctx: { signal: AbortSignal }) => unknown;
+
+export type Segment =
+  | { kind: 'fused'; infos: { info: FusableInfo; stage: number }[] }
+  | { kind: 'fn'; fn: StageFunction; stage: number; label: string }
+  | { kind: 'stream'; stream: Duplex; stage: number; label: string }
+  | { kind: 'web'; ts: TransformStream; stage: number; label: string };
+
+/** Stream instances already given to a chain: streams are one-shot. */
+const claimed = new WeakSet<object>();
+
+function label(value: unknown): string {
+  if (typeof value === 'function') return value.name ? `generator "${value.name}"` : 'generator (anonymous)';
+  const name = (value as object).constructor?.name;
+  return `stream ${name || 'Duplex'}`;
+}
+
+/** Checks and plans `stages`, naming the 0-based stage index in every error. */
+export function plan(where: string, stages: readonly unknown[]): Segment[] {
+  const segments: Segment[] = [];
+  const seenInThisCall = new Set<object>();
+  for (let i = 0; i < stages.length; i++) {
+    const s = stages[i];
+    const bad = (what: string): never => {
+      throw new GenstreamArgumentError(`${where}: stage ${i} ${what}, got ${describe(s)}`);
+    };
+    const info = fusableOf(s);
+    if (info !== undefined) {
+      const last = segments[segments.length - 1];
+      if (last !== undefined && last.kind === 'fused') last.infos.push({ info, stage: i });
+      else segments.push({ kind: 'fused', infos: [{ info, stage: i }] });
+    } else if (typeof s === 'function') {
+      segments.push({ kind: 'fn', fn: s as StageFunction, stage: i, label: label(s) });
+    } else if (isDuplexStream(s)) {
+      const d = s as unknown as Duplex;
+      if (claimed.has(d) || seenInThisCall.has(d)) {
+        bad('is a stream instance already used by another chain (streams are one-shot; pass a factory `() => stream` to reuse)');
+      }
+      if (d.destroyed || d.writableEnded || d.readableEnded) bad('is a stream that is already destroyed or ended');
+      seenInThisCall.add(d);
+      segments.push({ kind: 'stream', stream: d, stage: i, label: label(s) });
+    } else if (isWebTransform(s)) {
+      const ts = s as TransformStream;
+      if (ts.readable.locked || ts.writable.locked || claimed.has(ts) || seenInThisCall.has(ts)) {
+        bad('is a TransformStream that is already in use (locked)');
+      }
+      seenInThisCall.add(ts);
+      segments.push({ kind: 'web', ts, stage: i, label: 'TransformStream' });
+    } else if (isNodeStream(s)) {
+      bad('is a stream without a writable side; a Readable can only be the source (use pipe()/run(), or pipeline)');
+    } else {
+      bad('must be a generator function, an operator, a Duplex/Transform stream (or a factory returning one) or a TransformStream');
+    }
+  }
+  for (const o of seenInThisCall) claimed.add(o);
+  return segments;
+}
+
+export type { FusableInfo };

@@ -1,0 +1,141 @@
+/**
+ * The fusion kernel: per-item operators (map, filter, flatMap, take, scan, batch, ...) compiled into a
+ * chain of steps that push values synchronously into each other, transducer style. A fused group runs
+ * as one loop with no promise or stream boundary between its operators; only an async user function
+ * (one that returns a promise) makes the kernel wait, and then only for that item.
+ *
+ * A step's `push(value)` returns `undefined` when the value (and everything it caused downstream) was
+ * handled synchronously, or a promise when it had to wait. Callers await only in the latter case.
+ *
+ * Used by every fusable operator as a plain generator stage (`fuseGen`), by `chain()` inside a Duplex,
+ * and by `pipe()`/`run()`.
+ */
+import { tagError } from './stage-error.js';
+
+export type Pending = void | Promise<void>;
+
+/** Shared by the steps of one run: a step sets `stopped` when no more input is wanted (take). */
+export interface KernelState {
+  stopped: boolean;
+}
+
+/** The next step, or the terminal that collects output. */
+export interface Push {
+  push(value: unknown): Pending;
+  flush(): Pending;
+}
+
+/** Base class of a fused step: `next` is linked by `compile`. */
+export abstract class Step implements Push {
+  next!: Push;
+  /** Index of the chain stage this step came from, for error attribution. */
+  stage = -1;
+  label = '';
+  abstract push(value: unknown): Pending;
+  flush(): Pending {
+    return this.next.flush();
+  }
+  /** Tags an error thrown by the user's function with this step's stage, then rethrows it. */
+  protected fail(err: unknown): never {
+    tagError(err, this.stage, this.label);
+    throw err;
+  }
+}
+
+/** Makes a fresh step (with fresh per-run state) for one run of a fused group. */
+export type StepFactory = (state: KernelState) => Step;
+
+/** Marks a stage function as fusable: `[kFuse]` makes its step. */
+export const kFuse: unique symbol = Symbol.for('genstream.fuse') as never;
+
+export interface FusableInfo {
+  factory: StepFactory;
+  label: string;
+}
+
+export function fusableOf(value: unknown): FusableInfo | undefined {
+  return typeof value === 'function' ? ((value as unknown as Record<symbol, FusableInfo | undefined>)[kFuse]) : undefined;
+}
+
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value != null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Links fresh steps for `infos` in order, ending in `terminal`; returns the head. */
+export function compile(
+  infos: readonly { info: FusableInfo; stage: number }[],
+  terminal: Push,
+  state: KernelState,
+): Push {
+  let next: Push = terminal;
+  for (let i = infos.length - 1; i >= 0; i--) {
+    const step = infos[i].info.factory(state);
+    step.stage = infos[i].stage;
+    step.label = infos[i].info.label;
+    step.next = next;
+    next = step;
+  }
+  return next;
+}
+
+/** Terminal that appends to an array (drained by the generator that owns it). */
+export class Collect implements Push {
+  readonly items: unknown[] = [];
+  push(value: unknown): Pending {
+    this.items.push(value);
+  }
+  flush(): Pending {}
+}
+
+/**
+ * Runs a fused group as an async generator over any iterable: the form every fusable operator takes
+ * when used on its own (in `pipeline`, or in plain `for await` code). Sync sources are iterated
+ * without promises. Early stop (take) returns the source, so its `finally` runs.
+ */
+export async function* fuseGen<O>(
+  infos: readonly { info: FusableInfo; stage: number }[],
+  source: AsyncIterable<unknown> | Iterable<unknown>,
+): AsyncGenerator<O, void, undefined> {
+  const state: KernelState = { stopped: false };
+  const out = new Collect();
+  const head = compile(infos, out, state);
+  const items = out.items;
+  const syncFn = (source as Partial<Iterable<unknown>>)[Symbol.iterator];
+  const asyncFn = (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator];
+  const it: AsyncIterator<unknown> | Iterator<unknown> =
+    typeof asyncFn === 'function' ? asyncFn.call(source) : (syncFn as () => Iterator<unknown>).call(source);
+  const sync = typeof asyncFn !== 'function';
+  let sourceDone = false;
+  let inSource = false;
+  try {
+    while (!state.stopped) {
+      inSource = true;
+      const r = sync ? (it as Iterator<unknown>).next() : await (it as AsyncIterator<unknown>).next();
+      inSource = false;
+      if (r.done) {
+        sourceDone = true;
+        const f = head.flush();
+        if (f !== undefined) await f;
+      } else {
+        const p = head.push(r.value);
+        if (p !== undefined) await p;
+      }
+      if (items.length > 0) {
+        // Yield what this input produced; the array is reused, so index rather than copy.
+        for (let i = 0; i < items.length; i++) yield items[i] as O;
+        items.length = 0;
+      }
+      if (sourceDone) return;
+    }
+    // Stopped early (take): flush what the steps hold (e.g. nothing for take, a partial batch after it).
+    const f = head.flush();
+    if (f !== undefined) await f;
+    for (let i = 0; i < items.length; i++) yield items[i] as O;
+    items.length = 0;
+  } catch (err) {
+    if (inSource) sourceDone = true; // the source threw: it is finished, do not return it
+    throw err;
+  } finally {
+    if (!sourceDone && typeof it.return === 'function') await it.return();
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * How operators are made. A fusable operator is only a step factory: `fusable()` turns it into a
+ * generator stage (usable in `stream.pipeline`, `for await`, `pipe()`) that also carries `[kFuse]`, so
+ * `chain()`/`pipe()`/`run()` can fuse it with its neighbours instead of running it as a generator.
+ */
+import { fuseGen, kFuse, type FusableInfo, type StepFactory } from './kernel.js';
+import type { AnyIterable } from './types.js';
+import { fail, isIterable } from './validate.js';
+
+/**
+ * A genstream operator: a generator stage over any (sync or async) iterable. Works as a
+ * `stream.pipeline` stage, in `chain()`/`pipe()`/`run()`, and in plain code: `for await (x of op(src))`.
+ */
+export type Operator<I, O> = (source: AnyIterable<I>) => AsyncGenerator<O, void, undefined>;
+
+/** Makes a fusable operator from its step factory. `label` names it in errors (`map`, `take`). */
+export function fusable<I, O>(label: string, factory: StepFactory): Operator<I, O> {
+  const info: FusableInfo = { factory, label };
+  const infos = [{ info, stage: -1 }];
+  const stage = (source: AnyIterable<I>): AsyncGenerator<O, void, undefined> => {
+    if (!isIterable(source)) fail(`${label} stage`, '`source` to be an iterable or async iterable', source);
+    return fuseGen<O>(infos, source);
+  };
+  Object.defineProperty(stage, kFuse, { value: info });
+  Object.defineProperty(stage, 'name', { value: label });
+  return stage;
+}

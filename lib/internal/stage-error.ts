@@ -1,0 +1,33 @@
+/**
+ * Which chain stage an error came from, without touching the error: a WeakMap from the error object to
+ * the stage that raised it first. Read it with `failedStage(err)`.
+ */
+
+/** Where in a `chain()`/`pipe()`/`run()` an error was raised. */
+export interface FailedStage {
+  /** 0-based index of the stage in the call's stage list (for `pipe`/`run`, not counting the source). */
+  index: number;
+  /** What the stage is: `map`, `filter`, `generator "parse"`, `stream Transform`, ... */
+  label: string;
+}
+
+const origins = new WeakMap<object, FailedStage>();
+
+/** Records the stage an error came from; the first record wins (it is the origin). */
+export function tagError(err: unknown, index: number, label: string): void {
+  if (index >= 0 && typeof err === 'object' && err !== null && !origins.has(err)) origins.set(err, { index, label });
+}
+
+/**
+ * Tells which stage of a `chain()`, `pipe()` or `run()` raised `err` — the error object itself is never
+ * altered or wrapped. `undefined` for errors that did not come from a stage (or non-object throws).
+ *
+ * @example
+ * ```ts
+ * try { await run(rows, map(parseRow), filter(valid), saveAll); }
+ * catch (err) { console.error(`stage ${failedStage(err)?.index} failed:`, err); }
+ * ```
+ */
+export function failedStage(err: unknown): FailedStage | undefined {
+  return typeof err === 'object' && err !== null ? origins.get(err) : undefined;
+}
