@@ -21,6 +21,86 @@ function isModernReadable(value: object): value is Readable {
 }
 
 /**
+ * A legacy (streams1) readable stream, such as `new Stream()` from `node:stream`: an EventEmitter with
+ * `pipe` that emits `'data'` and `'end'`, optionally with `pause`/`resume` (used for backpressure) and
+ * `destroy` (called when the loop leaves early).
+ */
+export interface LegacyReadableStream extends NodeJS.EventEmitter {
+  pipe(...args: never[]): unknown;
+  pause?(): unknown;
+  resume?(): unknown;
+  destroy?(): unknown;
+}
+
+/**
+ * A Readable over a legacy (streams1, `'data'`-only) stream. Unlike `Readable.prototype.wrap`, it removes
+ * its listeners from the legacy stream when it is done (end, error, close, or the loop leaving early),
+ * and it destroys the legacy stream on an early exit only when asked to.
+ */
+class LegacyReadable extends Readable {
+  private paused = false;
+  /** The legacy stream ended, failed or closed by itself: nothing to destroy or pause. */
+  private legacyDone = false;
+
+  constructor(
+    private readonly legacy: LegacyReadableStream,
+    private readonly destroyLegacy: boolean,
+    objectMode: boolean,
+    highWaterMark: number | undefined,
+  ) {
+    super({ objectMode, highWaterMark });
+    legacy.on('data', this.onData);
+    legacy.on('end', this.onEnd);
+    legacy.on('error', this.onError);
+    legacy.on('close', this.onClose);
+  }
+
+  private readonly onData = (chunk: unknown): void => {
+    if (!this.push(chunk) && typeof this.legacy.pause === 'function') {
+      this.paused = true;
+      this.legacy.pause();
+    }
+  };
+
+  private readonly onEnd = (): void => {
+    this.legacyDone = true;
+    this.push(null);
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.legacyDone = true;
+    this.destroy(err);
+  };
+
+  /** `'close'` before `'end'` is a premature close (`finished` reports it as such). */
+  private readonly onClose = (): void => {
+    this.legacyDone = true;
+    this.destroy();
+  };
+
+  override _read(): void {
+    if (this.paused && typeof this.legacy.resume === 'function') {
+      this.paused = false;
+      this.legacy.resume();
+    }
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const legacy = this.legacy;
+    legacy.off('data', this.onData);
+    legacy.off('end', this.onEnd);
+    legacy.off('error', this.onError);
+    legacy.off('close', this.onClose);
+    if (!this.legacyDone) {
+      // Left early: destroy the legacy stream, or leave it paused for another reader.
+      if (this.destroyLegacy && typeof legacy.destroy === 'function') legacy.destroy();
+      else if (typeof legacy.pause === 'function') legacy.pause();
+    }
+    cb(err);
+  }
+}
+
+/**
  * Iterates any Readable — including legacy (streams1, `'data'`-only) streams — as an async generator.
  *
  * - Backpressure: items are read only as the loop asks; the stream stays paused in between.
@@ -37,7 +117,7 @@ function isModernReadable(value: object): value is Readable {
  * ```
  */
 export function fromReadable<T = unknown>(
-  readable: TypedReadable<T> | Readable | NodeJS.ReadableStream,
+  readable: TypedReadable<T> | Readable | NodeJS.ReadableStream | LegacyReadableStream,
   options?: FromReadableOptions,
 ): AsyncGenerator<T, void, undefined> {
   if (!isNodeStream(readable)) fail('fromReadable', '`readable` to be a Readable stream', readable);
@@ -45,12 +125,14 @@ export function fromReadable<T = unknown>(
   if (options?.destroyOnReturn !== undefined && typeof options.destroyOnReturn !== 'boolean') {
     fail('fromReadable', '`options.destroyOnReturn` to be a boolean', options.destroyOnReturn);
   }
-  let stream: Readable;
-  if (isModernReadable(readable)) stream = readable;
-  else {
-    const legacy = readable as NodeJS.ReadableStream;
-    stream = new Readable({ objectMode: options?.objectMode ?? true, highWaterMark: options?.highWaterMark }).wrap(legacy);
+  const destroyOnReturn = options?.destroyOnReturn ?? true;
+  if (isModernReadable(readable)) {
+    if (options?.encoding) readable.setEncoding(options.encoding);
+    return readStream<T>(readable, destroyOnReturn);
   }
-  if (options?.encoding) stream.setEncoding(options.encoding);
-  return readStream<T>(stream, options?.destroyOnReturn ?? true);
+  // The wrapper is ours: always destroy it on exit, which detaches it from the legacy stream.
+  const objectMode = options?.objectMode ?? true;
+  const wrapper = new LegacyReadable(readable as LegacyReadableStream, destroyOnReturn, objectMode, options?.highWaterMark);
+  if (options?.encoding) wrapper.setEncoding(options.encoding);
+  return readStream<T>(wrapper, true);
 }

@@ -34,7 +34,9 @@ class GenReadable<T> extends Readable {
     const objectMode = options.objectMode ?? true;
     super({ objectMode, highWaterMark: options.highWaterMark, encoding: options.encoding, signal: options.signal });
     this.source = source;
-    this.pump = new Pump<T>(this, `toReadable: source ${options.name ?? ''}`.trimEnd(), objectMode);
+    // Named like a fromGen stage: the option, else a generator function's own name.
+    const name = options.name || (typeof source === 'function' ? source.name : '');
+    this.pump = new Pump<T>(this, `toReadable: source${name ? ` "${name}"` : ''}`, objectMode);
   }
 
   override _read(): void {

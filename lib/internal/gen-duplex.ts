@@ -3,8 +3,9 @@
  * what the stage yields is pumped into the readable side by a {@link Pump}.
  *
  * Lifecycle:
- * - The stage starts on the first write or the first read, whichever comes first (so a `destroy()` right
- *   after a write still runs the stage's `finally`, like a Transform that processed the write).
+ * - The stage starts running on the first write, `end()` or first read, whichever comes first (so a
+ *   `destroy()` right after a write still runs the stage's `finally`, and `end()` reaches `'finish'`
+ *   with nobody reading, like a Transform).
  * - `end()` ends the stage's source; what the stage yields after its loop is pushed before `'end'`.
  *   `'finish'` fires once the stage has read its whole source (or stopped reading it).
  * - Early stop: when the stage stops reading before its input ends, a genstream upstream is asked to end
@@ -71,17 +72,28 @@ export class GenDuplex<I, O> extends Duplex {
   }
 
   override _write(chunk: I, _encoding: BufferEncoding, cb: Callback): void {
-    if (!this.pump.started) this.start();
     this.inbox.push(chunk, cb);
+    if (!this.pump.started) this.startEagerly();
   }
 
   override _writev(chunks: { chunk: I }[], cb: Callback): void {
-    if (!this.pump.started) this.start();
     this.inbox.pushMany(chunks, cb);
+    if (!this.pump.started) this.startEagerly();
+  }
+
+  /**
+   * Like a Transform, the stage processes its first write (or the end) even if nobody reads yet: the
+   * generator body must run (enter its `try`), or a `destroy()` right after the write would skip its
+   * `finally` and an `end()` would never reach `'finish'`. It runs until the readable buffer is full.
+   */
+  private startEagerly(): void {
+    this.start();
+    this.pump.read();
   }
 
   override _final(cb: Callback): void {
     this.inbox.end();
+    if (!this.pump.started) this.startEagerly();
     if (this.inbox.settled) cb();
     else this.finalCb = cb;
   }

@@ -87,9 +87,8 @@ export function checkStreamOptions(where: string, options: unknown): void {
   if (o.name !== undefined && typeof o.name !== 'string') fail(where, '`options.name` to be a string', o.name);
 }
 
-/** Name of a stage for messages: the option, else the function's name, else "anonymous". */
+/** Name of a stage for messages, quoted: the option, else the function's name; else `anonymous`. */
 export function stageName(fn: unknown, name?: string): string {
-  if (name) return name;
-  const n = typeof fn === 'function' ? fn.name : '';
+  const n = name || (typeof fn === 'function' ? fn.name : '');
   return n ? `"${n}"` : 'anonymous';
 }

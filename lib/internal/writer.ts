@@ -1,6 +1,9 @@
 /** Writing an iterable into a Writable with backpressure. Used by `fromWritable` and `toGen`. */
 import { finished, type Writable } from 'node:stream';
+import { AbortError } from './errors.js';
 import type { AnyIterable } from './types.js';
+
+const noop = (): void => {};
 
 /** Waits for 'drain' or for the stream to fail; one promise per wait (per full buffer), not per item. */
 export class DrainWaiter {
@@ -55,12 +58,16 @@ export interface WriteAllOptions {
 export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, options: WriteAllOptions): Promise<void> {
   const { end, encoding, signal, stop } = options;
   const waiter = new DrainWaiter(stream);
+  // Like Node's own `signal` options: one AbortError (code ABORT_ERR, `cause`: the signal's reason),
+  // the same object for the Writable's destroy and for our rejection.
+  let abortError: AbortError | null = null;
+  const aborted = (): AbortError => (abortError ??= new AbortError(undefined, { cause: signal?.reason }));
   const onAbort = (): void => {
-    stream.destroy(signal?.reason as Error);
+    stream.destroy(aborted());
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    signal?.throwIfAborted();
+    if (signal?.aborted) throw aborted();
     for await (const item of source) {
       if (waiter.error !== undefined) throw waiter.error;
       if (waiter.closed || stop?.stopped) break;
@@ -70,7 +77,7 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
         if (waiter.error !== undefined) throw waiter.error;
       }
     }
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) throw aborted();
     if (waiter.error !== undefined) throw waiter.error;
     if (stop?.stopped) return;
     if (end && !waiter.closed) {
@@ -81,8 +88,13 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
       throw new Error('fromWritable: the Writable closed before it finished');
     }
   } catch (err) {
-    // The source failed (or the stream did): the Writable is left half-written, so destroy it.
-    if (!stream.destroyed) stream.destroy(err as Error);
+    // The source failed (or the stream did): the Writable is left half-written, so destroy it. The error
+    // is reported through our rejection; the 'error' event this causes is emitted after `waiter.close()`
+    // and must not crash a caller that has no 'error' listener (`once`: the listener goes with the event).
+    if (!stream.destroyed) {
+      stream.once('error', noop);
+      stream.destroy(err as Error);
+    }
     throw err;
   } finally {
     signal?.removeEventListener('abort', onAbort);

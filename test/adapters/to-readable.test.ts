@@ -1,0 +1,364 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  fromGen,
+  GenstreamArgumentError,
+  InvalidChunkError,
+  NotIterableError,
+  NullValueError,
+  toReadable,
+  toWritable,
+} from '../../lib/index.js';
+import {
+  abortListeners,
+  collect,
+  Flow,
+  take,
+  TestError,
+  ticks,
+  toArray,
+  until,
+  watchUnhandled,
+} from '../helpers.js';
+
+watchUnhandled();
+
+/** Collects a byte stream's `'data'` chunks (to see how many there were and their type). */
+function chunks(r: Readable): Promise<unknown[]> {
+  return new Promise((resolve, reject) => {
+    const out: unknown[] = [];
+    r.on('data', (c) => out.push(c));
+    r.on('end', () => resolve(out));
+    r.on('error', reject);
+  });
+}
+
+/** Waits for the stream's `'error'` and returns what it carried. */
+function errorOf(r: Readable): Promise<unknown> {
+  return new Promise((resolve) => r.once('error', resolve));
+}
+
+describe('toReadable', () => {
+  describe('sources', () => {
+    it('reads a sync iterable (an array, a Set) in order', async () => {
+      expect(await toArray(toReadable([1, 2, 3]))).toEqual([1, 2, 3]);
+      expect(await toArray(toReadable(new Set(['a', 'b'])))).toEqual(['a', 'b']);
+    });
+
+    it('reads an async iterable object', async () => {
+      const iterable: AsyncIterable<number> = {
+        async *[Symbol.asyncIterator]() {
+          yield 1;
+          yield 2;
+        },
+      };
+      expect(await toArray(toReadable(iterable))).toEqual([1, 2]);
+    });
+
+    it('reads a sync and an async generator function (a factory), calling it only on the first read', async () => {
+      let calls = 0;
+      function* syncGen() {
+        calls++;
+        yield 1;
+        yield 2;
+      }
+      const r = toReadable(syncGen);
+      await ticks(2);
+      expect(calls).toBe(0);
+      expect(await toArray(r)).toEqual([1, 2]);
+      expect(calls).toBe(1);
+      async function* asyncGen() {
+        yield 'x';
+        yield 'y';
+      }
+      expect(await toArray(toReadable(asyncGen))).toEqual(['x', 'y']);
+    });
+
+    it('reads a generator object that was already created', async () => {
+      async function* gen() {
+        yield 1;
+        yield 2;
+      }
+      expect(await toArray(toReadable(gen()))).toEqual([1, 2]);
+    });
+
+    it('emits a string as one chunk, never character by character', async () => {
+      expect(await toArray(toReadable('hello'))).toEqual(['hello']);
+      expect(await toArray(toReadable(() => 'from a factory'))).toEqual(['from a factory']);
+    });
+
+    it('emits a Buffer as one chunk, in object mode and in byte mode', async () => {
+      const buf = Buffer.from('bytes');
+      const out = await toArray(toReadable(buf));
+      expect(out).toHaveLength(1);
+      expect(out[0]).toBe(buf);
+      const byteChunks = await chunks(toReadable(Buffer.from('abc'), { objectMode: false }));
+      expect(byteChunks).toEqual([Buffer.from('abc')]);
+    });
+
+    it('decodes byte mode with an encoding, including a character split across chunks', async () => {
+      const r = toReadable(['h', Buffer.from([0xc3]), Buffer.from([0xa9, 0x6c]), 'lo'], {
+        objectMode: false,
+        encoding: 'utf8',
+      });
+      const out = await chunks(r);
+      expect(out.every((c) => typeof c === 'string')).toBe(true);
+      expect(out.join('')).toBe('héllo'); // 'h' + 'é' (0xc3 0xa9, split) + 'l' + 'lo'
+    });
+  });
+
+  describe('backpressure', () => {
+    it('pulls nothing before anyone reads, then nothing past highWaterMark', async () => {
+      const hwm = 4;
+      const flow = new Flow();
+      const r = toReadable(flow.source(), { highWaterMark: hwm });
+      await ticks(5);
+      expect(flow.produced).toBe(0);
+      r.read(0); // ask for data without taking any
+      await until(() => r.readableLength === hwm);
+      await ticks(5);
+      expect(flow.produced).toBe(hwm);
+      expect(r.read()).toBe(0); // take one: the stream may pull one more to refill
+      await ticks(5);
+      expect(flow.produced).toBe(hwm + 1);
+      r.destroy();
+      await until(() => flow.finallies > 0);
+    });
+
+    it('pulls a sync generator only up to highWaterMark', async () => {
+      let pulls = 0;
+      function* naturals() {
+        for (let i = 0; ; i++) {
+          pulls++;
+          yield i;
+        }
+      }
+      const r = toReadable(naturals, { highWaterMark: 3 });
+      await ticks(3);
+      expect(pulls).toBe(0);
+      r.read(0);
+      await ticks(5);
+      expect(pulls).toBe(3);
+      r.destroy();
+    });
+
+    it('keeps the items in flight within highWaterMark + 1 with a slow for await consumer', async () => {
+      const hwm = 4;
+      const flow = new Flow();
+      for await (const _ of toReadable(flow.source(), { highWaterMark: hwm })) {
+        await flow.consume();
+        if (flow.consumed === 200) break;
+      }
+      // The readable buffer (hwm) plus the item being produced (the consumer's item was taken out of
+      // the buffer, which is what let the producer make one more).
+      expect(flow.peak).toBeLessThanOrEqual(hwm + 1);
+      expect(flow.peak).toBe(hwm + 1);
+      expect(flow.produced - flow.consumed).toBeLessThanOrEqual(hwm + 1);
+      await until(() => flow.finallies > 0);
+    });
+
+    it('keeps a fast producer into a slow toWritable sink bounded', async () => {
+      const hwm = 4;
+      const flow = new Flow();
+      await pipeline(
+        toReadable(flow.source(500), { highWaterMark: hwm }),
+        toWritable(flow.slowSink(), { highWaterMark: hwm }),
+      );
+      // The readable buffer (hwm), toWritable's writable side: Node's write buffer (hwm, counting the
+      // write whose callback the inbox holds) plus the inbox (hwm), the sink's item (1), the item
+      // being produced (1): 3·hwm + 2 = 14.
+      expect(flow.consumed).toBe(500);
+      expect(flow.peak).toBeLessThanOrEqual(3 * hwm + 2);
+      expect(flow.peak).toBeGreaterThan(hwm);
+    });
+  });
+
+  describe('cleanup', () => {
+    it('runs the generator finally exactly once on normal end', async () => {
+      const flow = new Flow();
+      expect(await toArray(toReadable(flow.source(3)))).toEqual([0, 1, 2]);
+      expect(flow.finallies).toBe(1);
+    });
+
+    it('runs the generator finally once on destroy() in the middle of the stream', async () => {
+      const flow = new Flow();
+      const r = toReadable(flow.source(), { highWaterMark: 2 });
+      r.read(0);
+      await until(() => flow.produced >= 2);
+      expect(r.read()).toBe(0);
+      r.destroy();
+      await until(() => flow.finallies > 0);
+      await ticks(2);
+      expect(flow.finallies).toBe(1);
+    });
+
+    it('runs the generator finally once and errors with an AbortError when options.signal aborts', async () => {
+      const ac = new AbortController();
+      const flow = new Flow();
+      const r = toReadable(flow.source(), { highWaterMark: 2, signal: ac.signal });
+      const errors: unknown[] = [];
+      r.on('error', (e) => errors.push(e));
+      r.read(0);
+      await until(() => flow.produced >= 2);
+      ac.abort();
+      await until(() => flow.finallies > 0 && r.closed);
+      await ticks(2);
+      expect(flow.finallies).toBe(1);
+      expect(errors).toHaveLength(1);
+      expect((errors[0] as Error).name).toBe('AbortError');
+      expect(abortListeners(ac.signal)).toBe(0);
+    });
+
+    it('runs the generator finally once when the downstream sink throws', async () => {
+      const err = new TestError('sink');
+      const flow = new Flow();
+      const sink = toWritable(async (source: AsyncIterable<number>) => {
+        for await (const x of source) if (x === 2) throw err;
+      });
+      await expect(pipeline(toReadable(flow.source()), sink)).rejects.toBe(err);
+      await until(() => flow.finallies > 0);
+      expect(flow.finallies).toBe(1);
+    });
+
+    it('ends an infinite source gracefully when a fromGen take(5) below stops early, and the pipeline resolves', async () => {
+      const flow = new Flow();
+      const out: number[] = [];
+      await pipeline(toReadable(flow.source()), fromGen(take<number>(5)), collect(out));
+      expect(out).toEqual([0, 1, 2, 3, 4]);
+      expect(flow.finallies).toBe(1);
+    });
+
+    it('ends an infinite sync generator gracefully when the toWritable sink returns after 5 items', async () => {
+      let finallies = 0;
+      function* naturals() {
+        try {
+          for (let i = 0; ; i++) yield i;
+        } finally {
+          finallies++;
+        }
+      }
+      const got: number[] = [];
+      const r = toReadable(naturals);
+      await pipeline(
+        r,
+        toWritable(async (source: AsyncIterable<number>) => {
+          for await (const x of source) {
+            got.push(x);
+            if (got.length === 5) return;
+          }
+        }),
+      );
+      expect(got).toEqual([0, 1, 2, 3, 4]);
+      expect(finallies).toBe(1);
+      expect(r.readableEnded).toBe(true); // ended, not destroyed with an error
+    });
+
+    it('leaves no listener on options.signal after a normal end', async () => {
+      const ac = new AbortController();
+      expect(await toArray(toReadable([1, 2], { signal: ac.signal }))).toEqual([1, 2]);
+      await ticks(1);
+      expect(abortListeners(ac.signal)).toBe(0);
+    });
+  });
+
+  describe('errors', () => {
+    it("emits the source's error as the same object, exactly once, and rejects the pipeline with it", async () => {
+      const err = new TestError('source');
+      async function* failing() {
+        yield 1;
+        throw err;
+      }
+      const r = toReadable(failing);
+      const errors: unknown[] = [];
+      r.on('error', (e) => errors.push(e));
+      await expect(pipeline(r, collect([]))).rejects.toBe(err);
+      await ticks(2);
+      expect(errors).toEqual([err]);
+    });
+
+    it('emits the same error object when a sync iterator or the factory throws', async () => {
+      const err = new TestError('sync');
+      function* failing() {
+        yield 1;
+        throw err;
+      }
+      expect(await errorOf(toReadable(failing).resume())).toBe(err);
+      const err2 = new TestError('factory');
+      const factory = (): number[] => {
+        throw err2;
+      };
+      expect(await errorOf(toReadable(factory).resume())).toBe(err2);
+    });
+
+    it('fails with a NullValueError naming the source when it yields null, and runs its finally', async () => {
+      let finallies = 0;
+      async function* rows() {
+        try {
+          yield 1;
+          yield null;
+          yield 2;
+        } finally {
+          finallies++;
+        }
+      }
+      const out: unknown[] = [];
+      const err = await pipeline(toReadable(rows), collect(out)).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(NullValueError);
+      expect((err as NullValueError).code).toBe('ERR_GENSTREAM_NULL_VALUE');
+      expect((err as Error).message).toMatch(/^toReadable: source "rows" yielded null or undefined/);
+      expect(out).toEqual([1]);
+      await until(() => finallies > 0);
+      expect(finallies).toBe(1);
+    });
+
+    it('fails with a NullValueError when a sync iterable holds undefined, naming options.name', async () => {
+      const r = toReadable([1, undefined, 3], { name: 'ids' });
+      const err = await errorOf(r.resume());
+      expect(err).toBeInstanceOf(NullValueError);
+      expect((err as Error).message).toContain('toReadable: source "ids" yielded null or undefined');
+    });
+
+    it('fails with an InvalidChunkError when a byte-mode source yields a number', async () => {
+      const r = toReadable(['ok', 42], { objectMode: false });
+      const err = await errorOf(r.resume());
+      expect(err).toBeInstanceOf(InvalidChunkError);
+      expect((err as InvalidChunkError).code).toBe('ERR_GENSTREAM_INVALID_CHUNK');
+      expect((err as Error).message).toContain('`42` (number) into a byte stream');
+    });
+
+    it('fails with a NotIterableError when the factory returns something that is not iterable', async () => {
+      const r = toReadable(function makeRows() {
+        return 42 as unknown as number[];
+      });
+      const err = await errorOf(r.resume());
+      expect(err).toBeInstanceOf(NotIterableError);
+      expect((err as Error).message).toContain('toReadable: source "makeRows" returned `42` (number)');
+    });
+  });
+
+  describe('bad input', () => {
+    it('throws a TypeError naming `source` at call time for a non-iterable source', () => {
+      for (const [bad, shown] of [
+        [42, '`42` (number)'],
+        [null, '`null`'],
+        [undefined, '`undefined`'],
+        [{ a: 1 }, 'an object (Object)'],
+      ] as const) {
+        const call = () => toReadable(bad as never);
+        expect(call).toThrow(TypeError);
+        expect(call).toThrow(GenstreamArgumentError);
+        expect(call).toThrow(`toReadable: expected \`source\` to be an iterable, an async iterable, a string/Buffer, or a function returning one, got ${shown}`);
+      }
+    });
+
+    it('throws at call time for bad options, naming the option', () => {
+      expect(() => toReadable([1], { highWaterMark: 1.5 })).toThrow('toReadable: expected `options.highWaterMark` to be a non-negative integer, got `1.5` (number)');
+      expect(() => toReadable([1], { objectMode: 1 as never })).toThrow('`options.objectMode` to be a boolean');
+      expect(() => toReadable([1], { name: 3 as never })).toThrow('`options.name` to be a string');
+    });
+  });
+});
