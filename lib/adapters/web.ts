@@ -2,7 +2,7 @@
 import { ReadableStream, type TransformStream, WritableStream } from 'node:stream/web';
 import { iteratorOf, type AnyIterator } from '../internal/pump.js';
 import type { AnyIterable } from '../internal/types.js';
-import { checkOptions, fail, isIterable } from '../internal/validate.js';
+import { checkNonNegativeInt, checkOptions, fail, isIterable } from '../internal/validate.js';
 
 /** Options of {@link toWebReadable}. */
 export interface ToWebReadableOptions {
@@ -43,6 +43,7 @@ export function toWebReadable<T>(source: AnyIterable<T> | (() => AnyIterable<T>)
     fail('toWebReadable', '`source` to be an iterable, an async iterable or a function returning one', source);
   }
   checkOptions('toWebReadable', options);
+  if (options?.highWaterMark !== undefined) checkNonNegativeInt('toWebReadable', 'options.highWaterMark', options.highWaterMark);
   let it: AnyIterator<T> | null = null;
   return new ReadableStream<T>(
     {
@@ -77,9 +78,15 @@ export function toWebReadable<T>(source: AnyIterable<T> | (() => AnyIterable<T>)
  * for await (const chunk of fromWebReadable(res.body!)) console.log(chunk.length);
  * ```
  */
-export async function* fromWebReadable<T>(stream: ReadableStream<T> | globalThis.ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+export function fromWebReadable<T>(stream: ReadableStream<T> | globalThis.ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+  // Checked here, at call time: inside the generator body they would wait for the first `next()`.
   if (!isWebReadable(stream)) fail('fromWebReadable', '`stream` to be a Web ReadableStream', stream);
-  const reader = (stream as ReadableStream<T>).getReader();
+  if (stream.locked) fail('fromWebReadable', '`stream` to be unlocked (it already has a reader)', stream);
+  return readWeb(stream as ReadableStream<T>);
+}
+
+async function* readWeb<T>(stream: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+  const reader = stream.getReader();
   let complete = false;
   try {
     for (;;) {
@@ -99,29 +106,36 @@ export async function* transformStreamGen<I, O>(ts: TransformStream<I, O>, sourc
   const writer = ts.writable.getWriter();
   let stopped = false;
   let feedError: unknown = undefined;
+  /** The feed is waiting for the source's next item (user code that may never settle). */
+  let inSource = true;
   const feed = (async () => {
     try {
       for await (const item of source) {
+        inSource = false;
         if (stopped) break;
         await writer.ready; // backpressure: wait while the transform's writable queue is full
         if (stopped) break;
         void writer.write(item).catch(() => {});
+        inSource = true;
       }
+      inSource = false;
       if (!stopped) await writer.close();
     } catch (err) {
+      inSource = false;
       feedError = err;
       await writer.abort(err).catch(() => {});
     }
   })();
   try {
-    for await (const item of fromWebReadable(ts.readable)) yield item;
+    for await (const item of readWeb(ts.readable)) yield item;
     if (feedError !== undefined) throw feedError;
   } catch (err) {
     throw feedError !== undefined ? feedError : err; // a source error is reported as itself
   } finally {
     stopped = true;
-    // Not awaiting `feed`: it may wait on a source that never yields; it stops at its next item.
     if (feedError === undefined) await writer.abort().catch(() => {});
-    void feed;
+    // Once the writer is aborted the feed ends promptly and returns the source (its `finally` runs)
+    // unless it waits inside the source, which may never yield: then it stops at the source's next item.
+    if (!inSource) await feed;
   }
 }

@@ -1,12 +1,13 @@
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { fromReadable } from '../adapters/from-readable.js';
 import { fromWritable } from '../adapters/from-writable.js';
 import { fromWebReadable, isWebReadable } from '../adapters/web.js';
 import { GenDuplex } from '../internal/gen-duplex.js';
 import { fuseGen } from '../internal/kernel.js';
 import { resolveDuplexOptions } from '../internal/options.js';
+import { markExternal } from '../internal/stage-error.js';
 import { fail, isIterable, isNodeStream, isWritableStream } from '../internal/validate.js';
-import { compose } from './compose.js';
+import { compose, guardSource } from './compose.js';
 import { FusedDuplex } from './fused-duplex.js';
 import { plan, type Segment } from './stage.js';
 import type { ChainFn, PipeFn, RunFn } from './types.js';
@@ -41,8 +42,19 @@ export const chain: ChainFn = (...stages: unknown[]) => {
   if (segments.length === 1 && segments[0].kind === 'fused') {
     return new FusedDuplex(segments[0].infos, 'chain', options);
   }
-  return new GenDuplex((source, ctx) => compose(segments, source, ctx), 'chain', options);
+  return new ChainDuplex((source, ctx) => compose(segments, source, ctx), 'chain', options);
 };
+
+/** chain()'s Duplex when it has generator or stream stages. */
+class ChainDuplex extends GenDuplex<unknown, unknown> {
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    // An error from outside (`destroy(err)`, or the pipeline passing on another stream's error) reaches
+    // the stages through their source: mark it so that the stage rethrowing it is not blamed. A
+    // stage's own error is already attributed by now (the first record wins).
+    markExternal(err);
+    super._destroy(err, cb);
+  }
+}
 
 /** Turns what `pipe()`/`run()` accept as a source into an iterable (validated at call time). */
 function sourceIterable(where: string, source: unknown): AsyncIterable<unknown> | Iterable<unknown> {
@@ -50,6 +62,9 @@ function sourceIterable(where: string, source: unknown): AsyncIterable<unknown> 
     const out = (source as () => unknown)();
     if (!isIterable(out)) fail(where, '`source` function to return an iterable or async iterable', out);
     return out;
+  }
+  if (source instanceof Writable && !(source instanceof Readable)) {
+    fail(where, '`source` to be readable; a Writable can only be the sink (the last argument of run())', source);
   }
   if (source instanceof Readable || (isNodeStream(source) && !isIterable(source))) return fromReadable(source as Readable);
   if (isWebReadable(source)) return fromWebReadable(source);
@@ -69,7 +84,8 @@ async function* piped(segments: Segment[], source: AsyncIterable<unknown> | Iter
   let complete = false;
   try {
     if (segments.length === 0) yield* source as AsyncIterable<unknown>;
-    else yield* compose(segments, source, { signal: controller.signal });
+    // A fused first segment marks its source's errors itself; a generator or stream stage would rethrow them.
+    else yield* compose(segments, segments[0].kind === 'fused' ? source : guardSource(source), { signal: controller.signal });
     complete = true;
   } finally {
     if (!complete) controller.abort();
@@ -112,14 +128,15 @@ export const pipe: PipeFn = (source: unknown, ...stages: unknown[]) => {
  * }); // 12
  * ```
  */
-export const run: RunFn = (source: unknown, ...rest: unknown[]): Promise<unknown> => {
+// (Cast: the overloads resolve with the sink's result, or `void` for a Writable sink.)
+export const run = ((source: unknown, ...rest: unknown[]): Promise<unknown> => {
   const sink = rest.pop();
   if (typeof sink !== 'function' && !isWritableStream(sink)) {
     fail('run', 'the last argument (`sink`) to be an async function or a Writable stream', sink);
   }
   const segments = plan('run', rest);
   return runInto(pipeSegments(segments, sourceIterable('run', source)), sink);
-};
+}) as RunFn;
 
 async function runInto(out: AsyncGenerator<unknown, void, undefined>, sink: unknown): Promise<unknown> {
   try {

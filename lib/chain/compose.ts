@@ -9,9 +9,9 @@ import { toGen } from '../adapters/to-gen.js';
 import { transformStreamGen } from '../adapters/web.js';
 import { NotIterableError } from '../internal/errors.js';
 import { fuseGen } from '../internal/kernel.js';
-import { tagError } from '../internal/stage-error.js';
+import { markExternal, tagError } from '../internal/stage-error.js';
 import { isDuplexStream } from '../internal/validate.js';
-import type { Segment } from './stage.js';
+import { streamLabel, type Segment } from './stage.js';
 
 export interface ComposeContext {
   signal: AbortSignal;
@@ -45,6 +45,65 @@ class Tagged<T> implements AsyncIterableIterator<T> {
     return typeof this.it.return === 'function'
       ? this.it.return(value).then(undefined, this.onError)
       : Promise.resolve({ done: true, value: undefined });
+  }
+}
+
+/**
+ * Wraps the source of `pipe()`/`run()` so that an error it throws is marked as the source's: the
+ * generator or stream stage reading it rethrows it, and must not be blamed for it. A sync source stays
+ * sync (so `for await` in the stage still awaits promise items) and costs nothing per item; an async one
+ * costs one derived promise per item, like {@link Tagged}. (A fused first segment marks its source's
+ * errors itself, at no cost: use this only before a generator, stream or web stage.)
+ */
+export function guardSource(source: AsyncIterable<unknown> | Iterable<unknown>): AsyncIterable<unknown> | Iterable<unknown> {
+  if (typeof (source as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return new AsyncSourceGuard(source as AsyncIterable<unknown>);
+  return new SyncSourceGuard(source as Iterable<unknown>);
+}
+
+const rethrowExternal = (err: unknown): never => {
+  markExternal(err);
+  throw err;
+};
+
+class AsyncSourceGuard implements AsyncIterableIterator<unknown> {
+  private readonly it: AsyncIterator<unknown>;
+  constructor(iterable: AsyncIterable<unknown>) {
+    this.it = iterable[Symbol.asyncIterator]();
+  }
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+  next(): Promise<IteratorResult<unknown>> {
+    return this.it.next().then(undefined, rethrowExternal);
+  }
+  return(value?: unknown): Promise<IteratorResult<unknown>> {
+    return typeof this.it.return === 'function'
+      ? this.it.return(value).then(undefined, rethrowExternal)
+      : Promise.resolve({ done: true, value: undefined });
+  }
+}
+
+class SyncSourceGuard implements IterableIterator<unknown> {
+  private readonly it: Iterator<unknown>;
+  constructor(iterable: Iterable<unknown>) {
+    this.it = iterable[Symbol.iterator]();
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+  next(): IteratorResult<unknown> {
+    try {
+      return this.it.next();
+    } catch (err) {
+      return rethrowExternal(err);
+    }
+  }
+  return(value?: unknown): IteratorResult<unknown> {
+    try {
+      return typeof this.it.return === 'function' ? this.it.return(value) : { done: true, value: undefined };
+    } catch (err) {
+      return rethrowExternal(err);
+    }
   }
 }
 
@@ -82,9 +141,9 @@ export function compose(segments: readonly Segment[], source: AsyncIterable<unkn
           tagError(err, seg.stage, seg.label);
           throw err;
         }
-        // A function that returns a stream is a stream factory.
+        // A function that returns a stream is a stream factory: label the stage as the stream it made.
         current = isDuplexStream(out)
-          ? streamStage(out as unknown as Duplex, current, seg)
+          ? streamStage(out as unknown as Duplex, current, { stage: seg.stage, label: streamLabel(out) })
           : new Tagged(toAsyncIterable(out, seg.stage, seg.label), seg.stage, seg.label);
         break;
       }

@@ -8,7 +8,7 @@ import type { TransformStream } from 'node:stream/web';
 import { isWebTransform } from '../adapters/web.js';
 import { describe, GenstreamArgumentError } from '../internal/errors.js';
 import { fusableOf, type FusableInfo } from '../internal/kernel.js';
-import { isDuplexStream, isNodeStream } from '../internal/validate.js';
+import { isDuplexStream, isNodeStream, isWritableStream } from '../internal/validate.js';
 
 type StageFunction = (source: AsyncIterable<unknown>, ctx: { signal: AbortSignal }) => unknown;
 
@@ -23,7 +23,12 @@ const claimed = new WeakSet<object>();
 
 function label(value: unknown): string {
   if (typeof value === 'function') return value.name ? `generator "${value.name}"` : 'generator (anonymous)';
-  const name = (value as object).constructor?.name;
+  return streamLabel(value);
+}
+
+/** `stream Parser`: how a stream stage (or the stream a factory returned) is named in `failedStage`. */
+export function streamLabel(stream: unknown): string {
+  const name = (stream as object).constructor?.name;
   return `stream ${name || 'Duplex'}`;
 }
 
@@ -45,7 +50,8 @@ export function plan(where: string, stages: readonly unknown[]): Segment[] {
       segments.push({ kind: 'fn', fn: s as StageFunction, stage: i, label: label(s) });
     } else if (isDuplexStream(s)) {
       const d = s as unknown as Duplex;
-      if (claimed.has(d) || seenInThisCall.has(d)) {
+      if (seenInThisCall.has(d)) bad('is a stream instance that appears twice in this call (pass a factory `() => stream` for each use)');
+      if (claimed.has(d)) {
         bad('is a stream instance already used by another chain (streams are one-shot; pass a factory `() => stream` to reuse)');
       }
       if (d.destroyed || d.writableEnded || d.readableEnded) bad('is a stream that is already destroyed or ended');
@@ -58,6 +64,8 @@ export function plan(where: string, stages: readonly unknown[]): Segment[] {
       }
       seenInThisCall.add(ts);
       segments.push({ kind: 'web', ts, stage: i, label: 'TransformStream' });
+    } else if (isWritableStream(s)) {
+      bad('is a stream without a readable side; a Writable can only be the sink (use run(), or pipeline)');
     } else if (isNodeStream(s)) {
       bad('is a stream without a writable side; a Readable can only be the source (use pipe()/run(), or pipeline)');
     } else {

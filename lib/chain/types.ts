@@ -22,8 +22,11 @@ export type ChainStage<I, O> = StageFn<I, O> | TypedDuplex<I, O> | TransformStre
 /** A source for `pipe()`/`run()`: an iterable, a generator (function), a Readable or a Web ReadableStream. */
 export type PipeSource<T> = AnyIterable<T> | (() => AnyIterable<T>) | TypedReadable<T> | WebReadableStream<T> | globalThis.ReadableStream<T>;
 
+/** A function consuming the output of `run()`; `run()` resolves with what it returns. */
+export type RunSinkFn<T, R> = (source: AsyncGenerator<T, void, undefined>) => R | Promise<R>;
+
 /** The final consumer of `run()`: an async function over the output, or a Writable. */
-export type RunSink<T, R> = ((source: AsyncGenerator<T, void, undefined>) => R | Promise<R>) | Writable;
+export type RunSink<T, R> = RunSinkFn<T, R> | Writable;
 
 export interface ChainFn {
   <A, B>(s1: ChainStage<A, B>): TypedDuplex<A, B>;
@@ -59,18 +62,34 @@ export interface PipeFn {
 }
 
 export interface RunFn {
-  <A, R>(source: PipeSource<A>, sink: RunSink<A, R>): Promise<R>;
-  <A, B, R>(source: PipeSource<A>, s1: ChainStage<A, B>, sink: RunSink<B, R>): Promise<R>;
-  <A, B, C, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, sink: RunSink<C, R>): Promise<R>;
-  <A, B, C, D, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, sink: RunSink<D, R>): Promise<R>;
-  <A, B, C, D, E, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, sink: RunSink<E, R>): Promise<R>;
-  <A, B, C, D, E, F, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, sink: RunSink<F, R>): Promise<R>;
-  <A, B, C, D, E, F, G, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, sink: RunSink<G, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, sink: RunSink<H, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, sink: RunSink<I, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, sink: RunSink<J, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, K, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, sink: RunSink<K, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, K, L, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, sink: RunSink<L, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, K, L, M, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, s12: ChainStage<L, M>, sink: RunSink<M, R>): Promise<R>;
-  (source: PipeSource<unknown>, ...stagesAndSink: unknown[]): Promise<unknown>;
+  // An async (or sync) function sink: resolves with what it returns.
+  <A, R>(source: PipeSource<A>, sink: RunSinkFn<A, R>): Promise<R>;
+  <A, B, R>(source: PipeSource<A>, s1: ChainStage<A, B>, sink: RunSinkFn<B, R>): Promise<R>;
+  <A, B, C, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, sink: RunSinkFn<C, R>): Promise<R>;
+  <A, B, C, D, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, sink: RunSinkFn<D, R>): Promise<R>;
+  <A, B, C, D, E, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, sink: RunSinkFn<E, R>): Promise<R>;
+  <A, B, C, D, E, F, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, sink: RunSinkFn<F, R>): Promise<R>;
+  <A, B, C, D, E, F, G, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, sink: RunSinkFn<G, R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, sink: RunSinkFn<H, R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, sink: RunSinkFn<I, R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, sink: RunSinkFn<J, R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, K, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, sink: RunSinkFn<K, R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, K, L, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, sink: RunSinkFn<L, R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, K, L, M, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, s12: ChainStage<L, M>, sink: RunSinkFn<M, R>): Promise<R>;
+  // A Writable sink: resolves once it has finished.
+  <A>(source: PipeSource<A>, sink: Writable): Promise<void>;
+  <A, B>(source: PipeSource<A>, s1: ChainStage<A, B>, sink: Writable): Promise<void>;
+  <A, B, C>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, sink: Writable): Promise<void>;
+  <A, B, C, D>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, sink: Writable): Promise<void>;
+  <A, B, C, D, E>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F, G>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F, G, H>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F, G, H, I>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F, G, H, I, J>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F, G, H, I, J, K>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F, G, H, I, J, K, L>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, sink: Writable): Promise<void>;
+  <A, B, C, D, E, F, G, H, I, J, K, L, M>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, s12: ChainStage<L, M>, sink: Writable): Promise<void>;
+  // Beyond 12 stages: still a stage list ending in a sink (`never` accepts a sink typed for any item).
+  (source: PipeSource<unknown>, ...stagesAndSink: [...ChainStage<unknown, unknown>[], RunSink<never, unknown>]): Promise<unknown>;
 }

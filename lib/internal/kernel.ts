@@ -10,11 +10,14 @@
  * Used by every fusable operator as a plain generator stage (`fuseGen`), by `chain()` inside a Duplex,
  * and by `pipe()`/`run()`.
  */
-import { tagError } from './stage-error.js';
+import { markExternal, tagError } from './stage-error.js';
 
 export type Pending = void | Promise<void>;
 
-/** Shared by the steps of one run: a step sets `stopped` when no more input is wanted (take). */
+/**
+ * The state of one run of a fused group: `stopped` is set when no more input is wanted (take). Each
+ * step gets its own view of it (see `StepState`); the runner reads the run's own object.
+ */
 export interface KernelState {
   stopped: boolean;
 }
@@ -42,6 +45,26 @@ export abstract class Step implements Push {
   }
 }
 
+/** A step around a user function `fn(item, index)`: errors it throws are tagged with the stage. */
+export abstract class CallStep extends Step {
+  protected index = 0;
+  /** Tags and rethrows a rejection of an async `fn` (bound once per step, not per item). */
+  protected readonly reject = (err: unknown): never => this.fail(err);
+
+  constructor(protected readonly fn: (item: unknown, index: number) => unknown) {
+    super();
+  }
+
+  /** Calls `fn` on one item; a throw is tagged with this stage and rethrown. */
+  protected call(value: unknown): unknown {
+    try {
+      return this.fn(value, this.index++);
+    } catch (err) {
+      return this.fail(err);
+    }
+  }
+}
+
 /** Makes a fresh step (with fresh per-run state) for one run of a fused group. */
 export type StepFactory = (state: KernelState) => Step;
 
@@ -61,15 +84,39 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return value != null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/**
+ * What the step at `position` in a fused group sees of its run's state. A stop (take, takeWhile) means
+ * "no more input" for the steps *before* the one that stopped (an upstream flatMap stops spreading),
+ * while the steps after it must still handle the item it passed on (a downstream flatMap spreads it
+ * whole). So `stopped` reads true once this step or a later one stopped; setting it stops the run.
+ */
+class StepState implements KernelState {
+  constructor(
+    private readonly run: { root: KernelState; stopper: number },
+    private readonly position: number,
+  ) {}
+
+  get stopped(): boolean {
+    return this.run.stopper >= this.position;
+  }
+
+  set stopped(value: boolean) {
+    if (!value) return;
+    if (this.position > this.run.stopper) this.run.stopper = this.position;
+    this.run.root.stopped = true;
+  }
+}
+
 /** Links fresh steps for `infos` in order, ending in `terminal`; returns the head. */
 export function compile(
   infos: readonly { info: FusableInfo; stage: number }[],
   terminal: Push,
   state: KernelState,
 ): Push {
+  const run = { root: state, stopper: -1 };
   let next: Push = terminal;
   for (let i = infos.length - 1; i >= 0; i--) {
-    const step = infos[i].info.factory(state);
+    const step = infos[i].info.factory(new StepState(run, i));
     step.stage = infos[i].stage;
     step.label = infos[i].info.label;
     step.next = next;
@@ -133,7 +180,10 @@ export async function* fuseGen<O>(
     for (let i = 0; i < items.length; i++) yield items[i] as O;
     items.length = 0;
   } catch (err) {
-    if (inSource) sourceDone = true; // the source threw: it is finished, do not return it
+    if (inSource) {
+      sourceDone = true; // the source threw: it is finished, do not return it
+      markExternal(err); // ...and the error is the source's, not a stage's
+    }
     throw err;
   } finally {
     if (!sourceDone && typeof it.return === 'function') await it.return();

@@ -11,11 +11,20 @@ export interface FailedStage {
   label: string;
 }
 
-const origins = new WeakMap<object, FailedStage>();
+/** `null`: the error was raised outside the stages (see `markExternal`). */
+const origins = new WeakMap<object, FailedStage | null>();
 
 /** Records the stage an error came from; the first record wins (it is the origin). */
 export function tagError(err: unknown, index: number, label: string): void {
   if (index >= 0 && typeof err === 'object' && err !== null && !origins.has(err)) origins.set(err, { index, label });
+}
+
+/**
+ * Records that `err` was raised outside the stages (by the source, or a destroy from outside), so that
+ * a stage it then passes through (a generator rethrowing what its source threw) is not blamed for it.
+ */
+export function markExternal(err: unknown): void {
+  if (typeof err === 'object' && err !== null && !origins.has(err)) origins.set(err, null);
 }
 
 /**
@@ -29,5 +38,5 @@ export function tagError(err: unknown, index: number, label: string): void {
  * ```
  */
 export function failedStage(err: unknown): FailedStage | undefined {
-  return typeof err === 'object' && err !== null ? origins.get(err) : undefined;
+  return typeof err === 'object' && err !== null ? (origins.get(err) ?? undefined) : undefined;
 }
