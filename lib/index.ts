@@ -8,7 +8,7 @@
 export { fromGen, type FromGenOptions, type StageContext } from './adapters/from-gen.js';
 export { toGen, type ToGenOptions, type GenStage } from './adapters/to-gen.js';
 export { toReadable, type ToReadableOptions, type ReadableSource } from './adapters/to-readable.js';
-export { fromReadable, type FromReadableOptions } from './adapters/from-readable.js';
+export { fromReadable, type FromReadableOptions, type LegacyReadableStream } from './adapters/from-readable.js';
 export { toWritable, type ToWritableOptions, type Sink } from './adapters/to-writable.js';
 export { fromWritable, type FromWritableOptions, type WritableSink } from './adapters/from-writable.js';
 
@@ -17,14 +17,51 @@ export { toWebReadable, fromWebReadable, type ToWebReadableOptions } from './ada
 
 // chain(): one typed, fused pipeline of generator stages, operators, Node streams and Web streams.
 export { chain, pipe, run } from './chain/chain.js';
-export type { ChainStage, StageFn, PipeSource, RunSink, ChainFn, PipeFn, RunFn } from './chain/types.js';
+export type { ChainStage, StageFn, PipeSource, RunSink, RunSinkFn, ChainFn, PipeFn, RunFn } from './chain/types.js';
 export { failedStage, type FailedStage } from './internal/stage-error.js';
 
-// Operators: per-item (fusable).
+// Operators: per-item, fusable (map and flatMap stop being fusable with { concurrency > 1 }).
 export { map } from './operators/map.js';
 export { filter } from './operators/filter.js';
 export { flatMap, type FlatItem } from './operators/flat-map.js';
+export { tap } from './operators/tap.js';
+export { take } from './operators/take.js';
+export { drop } from './operators/drop.js';
+export { takeWhile } from './operators/take-while.js';
+export { dropWhile } from './operators/drop-while.js';
+export { scan } from './operators/scan.js';
+export { enumerate } from './operators/enumerate.js';
+export { batch, chunk, type BatchOptions } from './operators/batch.js';
+export { progress, type Progress, type ProgressOptions } from './operators/progress.js';
+export type { ConcurrencyOptions } from './operators/concurrent.js';
 export type { Operator } from './internal/operator.js';
+
+// Operators: text and bytes.
+export { lines, type LinesOptions } from './operators/lines.js';
+export { ndjsonParse, type NdjsonParseOptions } from './operators/ndjson-parse.js';
+export { ndjsonStringify } from './operators/ndjson-stringify.js';
+export { decode } from './operators/decode.js';
+export { encode } from './operators/encode.js';
+
+// Operators: combining sources.
+export { merge } from './operators/merge.js';
+export { concat } from './operators/concat.js';
+export { zip, type ZipItem } from './operators/zip.js';
+export { tee, type TeeOptions } from './operators/tee.js';
+export { fork, type ForkSink, type ForkInput, type ForkResults } from './operators/fork.js';
+export { groupBy } from './operators/group-by.js';
+export { peek } from './operators/peek.js';
+export type { ItemOf } from './internal/sources.js';
+
+// Operators: time-aware.
+export { throttle } from './operators/throttle.js';
+
+// Terminal helpers for plain code (also run() sinks).
+export { toArray, collect } from './operators/to-array.js';
+export { reduce } from './operators/reduce.js';
+export { count } from './operators/count.js';
+export { first } from './operators/first.js';
+export { forEach } from './operators/for-each.js';
 
 // Types shared by the adapters.
 export type { StreamOptions, DuplexOptions } from './internal/options.js';
@@ -38,6 +75,8 @@ export {
   InvalidChunkError,
   AlreadyUsedError,
   NotIterableError,
+  LineTooLongError,
+  BadJsonError,
   AbortError,
   isAbortError,
   type GenstreamErrorCode,

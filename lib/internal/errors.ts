@@ -96,6 +96,46 @@ export class NotIterableError extends GenstreamError {
   }
 }
 
+/**
+ * A line grew past the `maxLineLength` of `lines()` or `ndjsonParse()` — usually input that is not
+ * line-delimited, or a runaway line. Code `ERR_GENSTREAM_LINE_TOO_LONG`. `lineNumber` is 1-based.
+ */
+export class LineTooLongError extends GenstreamError {
+  /** 1-based number of the offending line. */
+  readonly lineNumber: number;
+  /** The limit that was exceeded, in UTF-16 code units (characters). */
+  readonly maxLineLength: number;
+  constructor(where: string, lineNumber: number, maxLineLength: number) {
+    super(
+      'ERR_GENSTREAM_LINE_TOO_LONG',
+      `${where}: line ${lineNumber} is longer than maxLineLength (${maxLineLength} characters); check that the ` +
+        'input is line-delimited text, or raise { maxLineLength } if such long lines are expected',
+    );
+    this.lineNumber = lineNumber;
+    this.maxLineLength = maxLineLength;
+  }
+}
+
+/**
+ * A line of an NDJSON stream is not valid JSON. Code `ERR_GENSTREAM_BAD_JSON`. The message names the
+ * 1-based line number and shows the start of the line; `cause` is the `SyntaxError` from `JSON.parse`.
+ */
+export class BadJsonError extends GenstreamError {
+  /** 1-based number of the offending line (blank lines count). */
+  readonly lineNumber: number;
+  constructor(where: string, lineNumber: number, line: string, cause: unknown) {
+    const excerpt = JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
+    const reason = cause instanceof Error ? ` (${cause.message})` : '';
+    super(
+      'ERR_GENSTREAM_BAD_JSON',
+      `${where}: line ${lineNumber} is not valid JSON${reason}: ${excerpt}; fix the input, or pass ` +
+        '{ onError } to skip bad lines',
+      { cause },
+    );
+    this.lineNumber = lineNumber;
+  }
+}
+
 /** `true` for the `AbortError` genstream (and Node) raise when a signal aborts a stream. */
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && err.name === 'AbortError';

@@ -17,11 +17,20 @@ export type Operator<I, O> = (source: AnyIterable<I>) => AsyncGenerator<O, void,
 export function fusable<I, O>(label: string, factory: StepFactory): Operator<I, O> {
   const info: FusableInfo = { factory, label };
   const infos = [{ info, stage: -1 }];
+  const stage = generatorOperator<I, O>(label, (source) => fuseGen<O>(infos, source));
+  Object.defineProperty(stage, kFuse, { value: info });
+  return stage;
+}
+
+/** Makes a non-fusable operator (its own generator stage) from `run`; checks the source at call time. */
+export function generatorOperator<I, O>(
+  label: string,
+  run: (source: AnyIterable<I>) => AsyncGenerator<O, void, undefined>,
+): Operator<I, O> {
   const stage = (source: AnyIterable<I>): AsyncGenerator<O, void, undefined> => {
     if (!isIterable(source)) fail(`${label} stage`, '`source` to be an iterable or async iterable', source);
-    return fuseGen<O>(infos, source);
+    return run(source);
   };
-  Object.defineProperty(stage, kFuse, { value: info });
   Object.defineProperty(stage, 'name', { value: label });
   return stage;
 }

@@ -1,32 +1,33 @@
-import { isThenable, Step, type KernelState, type Pending } from '../internal/kernel.js';
+import { Step, type Pending } from '../internal/kernel.js';
 import { fusable, type Operator } from '../internal/operator.js';
 import { checkFunction } from '../internal/validate.js';
 
-class FilterStep extends Step {
-  private index = 0;
-  private readonly reject = (err: unknown): never => this.fail(err);
+function filterStep(fn: (item: unknown, index: number) => unknown): Step {
+  // A class per step, for per-step type feedback (see map.ts).
+  const FilterStep = class extends Step {
+    private index = 0;
+    private readonly reject = (err: unknown): never => this.fail(err);
 
-  constructor(private readonly fn: (item: unknown, index: number) => unknown) {
-    super();
-  }
-
-  push(value: unknown): Pending {
-    let keep: unknown;
-    try {
-      keep = this.fn(value, this.index++);
-    } catch (err) {
-      this.fail(err);
+    push(value: unknown): Pending {
+      let keep: unknown;
+      try {
+        keep = fn(value, this.index++);
+      } catch (err) {
+        this.fail(err);
+      }
+      if (keep === true) return this.next.push(value);
+      if (typeof keep === 'object' && keep !== null && typeof (keep as PromiseLike<unknown>).then === 'function') {
+        return (keep as Promise<unknown>).then((ok) => (ok ? this.next.push(value) : undefined), this.reject);
+      }
+      if (keep) return this.next.push(value);
     }
-    if (isThenable(keep)) {
-      return (keep as Promise<unknown>).then((ok) => (ok ? this.next.push(value) : undefined), this.reject);
-    }
-    if (keep) return this.next.push(value);
-  }
+  };
+  return new FilterStep();
 }
 
 /**
- * Keeps the items for which `predicate(item, index)` is truthy; the predicate may be async. A type
- * guard narrows the output type. Fusable.
+ * Keeps the items for which `predicate(item, index)` is truthy; the predicate may be async (awaited in
+ * order). A type-guard predicate narrows the output type. Fusable.
  *
  * @example
  * ```ts
@@ -38,5 +39,5 @@ export function filter<I, O extends I>(predicate: (item: I, index: number) => it
 export function filter<I>(predicate: (item: I, index: number) => unknown): Operator<I, I>;
 export function filter<I>(predicate: (item: I, index: number) => unknown): Operator<I, I> {
   checkFunction('filter', 'predicate', predicate);
-  return fusable('filter', (_state: KernelState) => new FilterStep(predicate as (item: unknown, index: number) => unknown));
+  return fusable('filter', () => filterStep(predicate as (item: unknown, index: number) => unknown));
 }

@@ -1,6 +1,7 @@
-import { isThenable, Step, type KernelState, type Pending } from '../internal/kernel.js';
+import { CallStep, isThenable, type KernelState, type Pending } from '../internal/kernel.js';
 import { fusable, type Operator } from '../internal/operator.js';
 import { checkFunction } from '../internal/validate.js';
+import { concurrentMap, wantsConcurrency, type ConcurrencyOptions } from './concurrent.js';
 
 /** Items of what a flatMap callback returns: arrays and (async) iterables are spread, anything else is one item. */
 export type FlatItem<R> = R extends string
@@ -13,25 +14,18 @@ export type FlatItem<R> = R extends string
         ? T
         : R;
 
-class FlatMapStep extends Step {
-  private index = 0;
+class FlatMapStep extends CallStep {
   private readonly spreadResolved = (out: unknown): Pending => this.spread(out);
-  private readonly reject = (err: unknown): never => this.fail(err);
 
   constructor(
-    private readonly fn: (item: unknown, index: number) => unknown,
+    fn: (item: unknown, index: number) => unknown,
     private readonly state: KernelState,
   ) {
-    super();
+    super(fn);
   }
 
   push(value: unknown): Pending {
-    let out: unknown;
-    try {
-      out = this.fn(value, this.index++);
-    } catch (err) {
-      this.fail(err);
-    }
+    const out = this.call(value);
     if (isThenable(out)) return (out as Promise<unknown>).then(this.spreadResolved, this.reject);
     return this.spread(out);
   }
@@ -46,7 +40,7 @@ class FlatMapStep extends Step {
     }
     if (out != null && typeof out !== 'string') {
       if (typeof (out as Iterable<unknown>)[Symbol.iterator] === 'function') {
-        return this.restOfIterator((out as Iterable<unknown>)[Symbol.iterator](), undefined);
+        return this.spreadIterator((out as Iterable<unknown>)[Symbol.iterator]());
       }
       if (typeof (out as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') {
         return this.restOfAsync(out as AsyncIterable<unknown>);
@@ -63,44 +57,71 @@ class FlatMapStep extends Step {
     }
   }
 
-  private restOfIterator(it: Iterator<unknown>, pending: Promise<void> | undefined): Pending {
-    if (pending === undefined) {
-      for (let r = it.next(); !r.done; r = it.next()) {
-        if (this.state.stopped) {
-          it.return?.();
-          return;
-        }
+  /**
+   * Spreads a sync iterator. Like `for...of`, it returns the iterator (its `finally` runs) when it stops
+   * early or a later step throws, but not when the iterator itself threw.
+   */
+  private spreadIterator(it: Iterator<unknown>): Pending {
+    let pushing = false;
+    try {
+      while (!this.state.stopped) {
+        const r = it.next(); // checked `stopped` first: never pull an item nobody wants
+        if (r.done) return;
+        pushing = true;
         const p = this.next.push(r.value);
-        if (p !== undefined) return this.restOfIterator(it, p);
+        pushing = false;
+        if (p !== undefined) return this.restOfIteratorAsync(it, p);
       }
-      return;
+    } catch (err) {
+      if (pushing) closeAfterError(it);
+      throw err;
     }
-    return (async () => {
+    it.return?.();
+  }
+
+  private async restOfIteratorAsync(it: Iterator<unknown>, pending: Promise<void>): Promise<void> {
+    let pushing = true;
+    try {
       await pending;
-      for (let r = it.next(); !r.done; r = it.next()) {
-        if (this.state.stopped) {
-          it.return?.();
-          return;
-        }
+      pushing = false;
+      while (!this.state.stopped) {
+        const r = it.next();
+        if (r.done) return;
+        pushing = true;
         const p = this.next.push(r.value);
         if (p !== undefined) await p;
+        pushing = false;
       }
-    })();
+    } catch (err) {
+      if (pushing) closeAfterError(it);
+      throw err;
+    }
+    it.return?.();
   }
 
   private async restOfAsync(iterable: AsyncIterable<unknown>): Promise<void> {
     for await (const item of iterable) {
-      if (this.state.stopped) break;
       const p = this.next.push(item);
       if (p !== undefined) await p;
+      if (this.state.stopped) break; // checked after the push: never pull an item nobody wants
     }
+  }
+}
+
+/** Returns an iterator after a later step failed; the step's error wins over one from `return()`. */
+function closeAfterError(it: Iterator<unknown>): void {
+  try {
+    it.return?.();
+  } catch {
+    // ignored, like for...of does when the loop body threw
   }
 }
 
 /**
  * Maps each item to zero or more items: `fn(item, index)` returns an array, an iterable or an async
  * iterable (spread in order), or a single value (like `Array.prototype.flatMap`, a non-iterable result
- * or a string is one item). `fn` may be async. Fusable.
+ * or a string is one item). `fn` may be async. Fusable, unless `{ concurrency: n }` runs up to `n`
+ * calls at once (results are spread in input order with `ordered: true`, the default).
  *
  * @example
  * ```ts
@@ -108,7 +129,11 @@ class FlatMapStep extends Step {
  * await toArray(flatMap((s: string) => s.split(' '))(['a b', 'c'])); // ['a', 'b', 'c']
  * ```
  */
-export function flatMap<I, R>(fn: (item: I, index: number) => R): Operator<I, FlatItem<Awaited<R>>> {
+export function flatMap<I, R>(fn: (item: I, index: number) => R, options?: ConcurrencyOptions): Operator<I, FlatItem<Awaited<R>>> {
   checkFunction('flatMap', 'fn', fn);
-  return fusable('flatMap', (state) => new FlatMapStep(fn as (item: unknown, index: number) => unknown, state));
+  const f = fn as (item: unknown, index: number) => unknown;
+  if (wantsConcurrency('flatMap', options)) {
+    return concurrentMap<I, FlatItem<Awaited<R>>>('flatMap', f, options as ConcurrencyOptions, true);
+  }
+  return fusable('flatMap', (state) => new FlatMapStep(f, state));
 }

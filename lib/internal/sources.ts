@@ -1,0 +1,120 @@
+/**
+ * Shared by the source combinators (merge, concat, zip, tee, fork, peek): opening sync or async
+ * iterators, closing the ones still open on early exit or error, and the wrapper that lets a returned
+ * stream clean up even if it was never started.
+ */
+import type { AnyIterator } from './pump.js';
+import type { AnyIterable } from './types.js';
+import { fail, isIterable, isNodeStream } from './validate.js';
+
+export type { AnyIterator };
+
+/** The item type of a sync or async iterable (`number` for `number[]` and `AsyncIterable<number>`). */
+export type ItemOf<S> = S extends AsyncIterable<infer T> ? T : S extends Iterable<infer T> ? T : never;
+
+/** Checks at call time that every source is an iterable or async iterable, naming the bad one. */
+export function checkSources(where: string, sources: readonly unknown[]): void {
+  for (let i = 0; i < sources.length; i++) {
+    if (!isIterable(sources[i])) fail(where, `\`sources[${i}]\` to be an iterable or async iterable`, sources[i]);
+  }
+}
+
+/** `sync` is true when the iterator's `next()` returns results directly (no promise). */
+export interface Opened<T> {
+  it: AnyIterator<T>;
+  sync: boolean;
+}
+
+/** Opens the iterator of a (checked) iterable; the async protocol wins when both exist. */
+export function openIterator<T>(source: AnyIterable<T>): Opened<T> {
+  const asyncFn = (source as Partial<AsyncIterable<T>>)[Symbol.asyncIterator];
+  if (typeof asyncFn === 'function') return { it: asyncFn.call(source), sync: false };
+  return { it: (source as Iterable<T>)[Symbol.iterator](), sync: true };
+}
+
+/**
+ * Calls `return()` on every iterator not marked finished (done or failed — those must not be
+ * returned), concurrently, and waits for all. A failure to close is rethrown (the first one) only when
+ * `quiet` is false: while another error is propagating, it must not replace that error.
+ */
+export async function closeIterators(
+  its: readonly (AnyIterator<unknown> | undefined)[],
+  finished: readonly boolean[],
+  quiet: boolean,
+): Promise<void> {
+  const closing: unknown[] = [];
+  for (let i = 0; i < its.length; i++) {
+    const it = its[i];
+    if (it !== undefined && !finished[i] && typeof it.return === 'function') closing.push(callReturn(it));
+  }
+  if (closing.length === 0) return;
+  const settled = await Promise.allSettled(closing);
+  if (quiet) return;
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+}
+
+// A sync return() that throws becomes a rejection, so one bad source cannot stop the others closing.
+async function callReturn(it: AnyIterator<unknown>): Promise<void> {
+  await it.return!();
+}
+
+/**
+ * Releases a source whose iterator was never advanced (`it`, if already opened). Returning such an
+ * iterator is not enough when it is an async generator — Node's Readable iterator is one — because an
+ * unstarted generator skips its `finally`; so a Node stream is destroyed directly. For an array or
+ * another reusable iterable this does nothing observable.
+ */
+export async function releaseUnstarted(source: AnyIterable<unknown>, it?: AnyIterator<unknown>): Promise<void> {
+  if (isNodeStream(source) && typeof (source as { destroy?: unknown }).destroy === 'function') {
+    const stream = source as unknown as { destroyed?: boolean; destroy(): void };
+    if (!stream.destroyed) stream.destroy();
+    return;
+  }
+  const iter = it ?? openIterator(source).it;
+  if (typeof iter.return === 'function') await iter.return();
+}
+
+/**
+ * Releases the sources from index `from` on, which were never started (concat's later sources after
+ * an early exit), concurrently. A failure is rethrown (the first one) only when `quiet` is false.
+ */
+export async function closeUnstarted(sources: readonly AnyIterable<unknown>[], from: number, quiet: boolean): Promise<void> {
+  const closing: Promise<void>[] = [];
+  for (let i = from; i < sources.length; i++) closing.push(releaseUnstarted(sources[i]));
+  const settled = await Promise.allSettled(closing);
+  if (quiet) return;
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+}
+
+/**
+ * An async generator whose `return()`/`throw()` first run `onClose(started)`. A plain async generator
+ * that was never started skips its body (and its `finally`) on `return()`, so a stream handed out but
+ * never iterated could not release what it holds; this wrapper lets it. `onClose` must be idempotent.
+ */
+export class OwnedGenerator<T> implements AsyncGenerator<T, void, undefined> {
+  private started = false;
+
+  constructor(
+    private readonly inner: AsyncGenerator<T, void, undefined>,
+    private readonly onClose: (started: boolean) => void | Promise<void>,
+  ) {}
+
+  next(): Promise<IteratorResult<T, void>> {
+    this.started = true;
+    return this.inner.next();
+  }
+
+  async return(): Promise<IteratorResult<T, void>> {
+    await this.onClose(this.started);
+    return this.inner.return(undefined);
+  }
+
+  async throw(err: unknown): Promise<IteratorResult<T, void>> {
+    await this.onClose(this.started);
+    return this.inner.throw(err);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
