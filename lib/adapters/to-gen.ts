@@ -71,21 +71,25 @@ export function toGen<I = unknown, O = unknown>(
   return (source) => {
     if (!isIterable(source)) fail(`${where} stage`, '`source` to be an iterable or async iterable', source);
     const stream = obtain();
-    const stop = { stopped: false };
+    const stop = { stopped: false, inSource: false };
     let feeding = false;
+    let feed: Promise<void> | null = null;
     return readStream<O>(stream, true, {
       onStart() {
         feeding = true;
         // Errors surface through the stream (it is destroyed with them) and thus through the loop.
-        writeAll(stream, source, { end: true, encoding, stop }).then(
-          () => (feeding = false),
-          () => (feeding = false),
+        feed = writeAll(stream, source, { end: true, encoding, stop }).then(
+          () => void (feeding = false),
+          () => void (feeding = false),
         );
       },
       onFinally() {
         stop.stopped = true;
         // The output ended (or we left early) while the stream still waits for input: release it.
         if (feeding && !stream.destroyed) stream.destroy();
+        // Wait for the feed to return the source (its `finally` runs), unless the feed waits inside the
+        // source, which may never yield: then it stops at the source's next item.
+        if (feed !== null && !stop.inSource) return feed;
       },
     });
   };

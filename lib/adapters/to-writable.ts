@@ -81,7 +81,8 @@ class SinkWritable<T> extends Writable {
   }
 
   override _destroy(err: Error | null, cb: Callback): void {
-    this.controller?.abort(err ?? new AbortError());
+    // A sink that has finished is not aborted by the auto-destroy that follows 'finish'.
+    if (err !== null || !this.settled) this.controller?.abort(err ?? new AbortError());
     this.inbox.fail(err ?? new AbortError('The stream was destroyed'));
     this.finalCb = null;
     cb(err);

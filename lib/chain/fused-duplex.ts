@@ -60,17 +60,18 @@ export class FusedDuplex extends Duplex {
     }
     if (pending !== undefined) {
       pending.then(
-        () => this.afterWrite(cb, -1),
+        () => this.afterWrite(cb, before),
         (err: unknown) => cb(err as Error),
       );
     } else this.afterWrite(cb, before);
   }
 
   override _writev(chunks: { chunk: unknown }[], cb: Callback): void {
-    this.writeFrom(chunks, 0, cb);
+    this.writeFrom(chunks, 0, cb, this.readableLength);
   }
 
-  private writeFrom(chunks: { chunk: unknown }[], from: number, cb: Callback): void {
+  /** `before`: the readable length before this batch, so a batch that pushed nothing never holds `cb`. */
+  private writeFrom(chunks: { chunk: unknown }[], from: number, cb: Callback, before: number): void {
     const head = this.head;
     const state = this.state;
     for (let i = from; i < chunks.length; i++) {
@@ -83,13 +84,13 @@ export class FusedDuplex extends Duplex {
       }
       if (pending !== undefined) {
         pending.then(
-          () => this.writeFrom(chunks, i + 1, cb),
+          () => this.writeFrom(chunks, i + 1, cb, before),
           (err: unknown) => cb(err as Error),
         );
         return;
       }
     }
-    this.afterWrite(cb, -1);
+    this.afterWrite(cb, before);
   }
 
   private afterWrite(cb: Callback, before: number): void {

@@ -104,7 +104,8 @@ export class GenDuplex<I, O> extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: Callback): void {
-    this.controller?.abort(err ?? new AbortError());
+    // A stage that ran to its end is not aborted by the auto-destroy that follows a normal end.
+    if (err !== null || !this.pump.completed) this.controller?.abort(err ?? new AbortError());
     this.inbox.fail(err ?? new AbortError('The stream was destroyed'));
     this.pump.abort();
     cb(err);

@@ -44,6 +44,8 @@ export class Pump<T> {
   private stopping = false;
   /** The iterator finished (done, failed, or was stopped) — `push(null)` or `destroy` has happened. */
   finished = false;
+  /** The iterator ran to its end (or was stopped gracefully) and the readable side was ended. */
+  completed = false;
   private readonly onNext: (r: IteratorResult<T>) => void;
   private readonly onError: (err: unknown) => void;
 
@@ -138,6 +140,7 @@ export class Pump<T> {
   private complete(): void {
     if (this.finished) return;
     this.finished = true;
+    this.completed = true;
     this.owner.onIteratorDone?.();
     this.stream.push(null);
   }

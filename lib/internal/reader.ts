@@ -47,8 +47,8 @@ export class Reader {
 export interface ReadStreamHooks {
   /** Runs at the first `next()`, before reading. */
   onStart?: () => void;
-  /** Runs last in the generator's `finally`, on every exit path. */
-  onFinally?: (complete: boolean) => void;
+  /** Runs last in the generator's `finally`, on every exit path; awaited when it returns a promise. */
+  onFinally?: (complete: boolean) => void | Promise<void>;
 }
 
 /**
@@ -75,6 +75,6 @@ export async function* readStream<T>(
   } finally {
     reader.close();
     if (!complete && destroyOnReturn && !stream.destroyed) stream.destroy();
-    hooks?.onFinally?.(complete);
+    await hooks?.onFinally?.(complete);
   }
 }

@@ -46,8 +46,11 @@ export interface WriteAllOptions {
   end: boolean;
   encoding?: BufferEncoding | undefined;
   signal?: AbortSignal | undefined;
-  /** Set `stopped` to stop writing at the next item (the source is returned, the stream not ended). */
-  stop?: { stopped: boolean };
+  /**
+   * Set `stopped` to stop writing at the next item (the source is returned, the stream not ended).
+   * `inSource` is kept true while waiting for the source's next item (user code that may never settle).
+   */
+  stop?: { stopped: boolean; inSource?: boolean };
 }
 
 /**
@@ -68,7 +71,9 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal?.aborted) throw aborted();
+    if (stop) stop.inSource = true;
     for await (const item of source) {
+      if (stop) stop.inSource = false;
       if (waiter.error !== undefined) throw waiter.error;
       if (waiter.closed || stop?.stopped) break;
       const ok = encoding === undefined ? stream.write(item) : stream.write(item, encoding);
@@ -76,7 +81,9 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
         if (!waiter.closed) await waiter.wait();
         if (waiter.error !== undefined) throw waiter.error;
       }
+      if (stop) stop.inSource = true;
     }
+    if (stop) stop.inSource = false;
     if (signal?.aborted) throw aborted();
     if (waiter.error !== undefined) throw waiter.error;
     if (stop?.stopped) return;
@@ -88,6 +95,7 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
       throw new Error('fromWritable: the Writable closed before it finished');
     }
   } catch (err) {
+    if (stop) stop.inSource = false;
     // The source failed (or the stream did): the Writable is left half-written, so destroy it. The error
     // is reported through our rejection; the 'error' event this causes is emitted after `waiter.close()`
     // and must not crash a caller that has no 'error' listener (`once`: the listener goes with the event).

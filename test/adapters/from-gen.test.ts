@@ -176,6 +176,20 @@ describe('fromGen', () => {
     });
   });
 
+  it('does not abort ctx.signal when the stage runs to its end (only destroy or abort does)', async () => {
+    let signal: AbortSignal | undefined;
+    const duplex = fromGen(async function* (source: AsyncIterable<number>, ctx: StageContext) {
+      signal = ctx.signal;
+      for await (const n of source) yield n;
+    });
+    const out: number[] = [];
+    await pipeline(toReadable([1, 2]), duplex, collect(out));
+    await tick(); // the auto-destroy after a normal end has run
+    expect(duplex.destroyed).toBe(true);
+    expect(out).toEqual([1, 2]);
+    expect(signal?.aborted).toBe(false);
+  });
+
   describe('backpressure', () => {
     it('keeps the items in flight bounded by the high-water marks with a slow consumer', async () => {
       const hwm = 4;

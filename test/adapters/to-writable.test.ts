@@ -126,6 +126,18 @@ describe('toWritable', () => {
     });
   });
 
+  it('does not abort ctx.signal after the sink finished normally', async () => {
+    let signal: AbortSignal | undefined;
+    const w = toWritable(async (source: AsyncIterable<number>, ctx) => {
+      signal = ctx.signal;
+      for await (const _ of source);
+    });
+    await pipeline(toReadable([1, 2]), w);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(w.destroyed).toBe(true);
+    expect(signal?.aborted).toBe(false);
+  });
+
   describe('backpressure', () => {
     it('keeps a fast producer into a slow sink bounded by the high-water marks', async () => {
       const hwm = 4;

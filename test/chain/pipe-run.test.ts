@@ -304,6 +304,24 @@ describe('pipe', () => {
 });
 
 describe('run', () => {
+  it('has run the source finally before it resolves when the sink returns early across a Node stream stage', async () => {
+    let finallies = 0;
+    async function* naturals() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        finallies++;
+      }
+    }
+    const firstTwo = await run(naturals, new PassThrough({ objectMode: true }), async (source) => {
+      const got: unknown[] = [];
+      for await (const n of source) if (got.push(n) === 2) break;
+      return got;
+    });
+    expect(firstTwo).toEqual([0, 1]);
+    expect(finallies).toBe(1);
+  });
+
   it('resolves with what an async function sink returns', async () => {
     const total = await run([1, 2, 3], map((n: number) => n * 2), async (source) => {
       let sum = 0;
