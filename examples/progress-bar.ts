@@ -1,0 +1,52 @@
+/**
+ * A long job with a progress bar: stream an NDJSON log, parse it, keep the errors, and save them in
+ * batches — with `progress()` drawing items/s, MB/s and elapsed time on stderr.
+ *
+ *   npx tsx examples/progress-bar.ts            # generates a 200k-line log in the OS temp dir
+ *   npx tsx examples/progress-bar.ts my.ndjson  # your own file ({"level": "...", ...} per line)
+ */
+import { createReadStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { batch, filter, fromWritable, ndjsonParse, progress, run, type Progress } from '../lib/index.js';
+
+interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  msg: string;
+  at: number;
+}
+
+const file = process.argv[2] ?? join(tmpdir(), 'genstream-example.ndjson');
+if (!process.argv[2]) {
+  const levels = ['info', 'info', 'info', 'warn', 'error'] as const;
+  async function* log(): AsyncGenerator<string> {
+    for (let i = 0; i < 200_000; i++) yield `${JSON.stringify({ level: levels[i % 5], msg: `event ${i}`, at: i })}\n`;
+  }
+  await fromWritable(createWriteStream(file))(log());
+}
+
+function draw(p: Progress): void {
+  const width = 30;
+  const filled = Math.min(width, Math.round((p.items / 200_000) * width));
+  const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
+  const line = `[${bar}] ${p.items.toLocaleString()} lines  ${(p.itemsPerSec / 1000).toFixed(0)}k lines/s  ${(p.elapsedMs / 1000).toFixed(1)} s`;
+  process.stderr.write(`\r${line}${p.done ? '\n' : ''}`);
+}
+
+let saved = 0;
+const errors = await run(
+  createReadStream(file),
+  ndjsonParse(),
+  progress<LogLine>({ every: 10_000, onProgress: draw }),
+  filter((line: LogLine) => line.level === 'error'),
+  batch(500),
+  async (batches) => {
+    for await (const rows of batches) {
+      await new Promise((resolve) => setImmediate(resolve)); // stands in for a bulk insert
+      saved += rows.length;
+    }
+    return saved;
+  },
+);
+console.log(`saved ${errors} error lines from ${file}`);
