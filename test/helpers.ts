@@ -164,3 +164,20 @@ export const STREAM_EVENTS = ['data', 'readable', 'end', 'error', 'close', 'fini
 export function abortListeners(signal: AbortSignal): number {
   return getEventListeners(signal, 'abort').length;
 }
+
+/** A counted async source of 0, 1, 2, ... (`count` items, endless by default). */
+export function counted(count = Infinity) {
+  const state = { produced: 0, finallies: 0, completed: false };
+  async function* source() {
+    try {
+      for (let i = 0; i < count; i++) {
+        state.produced++;
+        yield i;
+      }
+      state.completed = true;
+    } finally {
+      state.finallies++;
+    }
+  }
+  return { state, source: source() };
+}

@@ -11,7 +11,7 @@ import { Duplex, type Readable } from 'node:stream';
 import { NullValueError } from '../internal/errors.js';
 import { kStopRequested, stopUpstream, trackUpstream } from '../internal/inbox.js';
 import { compile, type FusableInfo, type KernelState, type Pending, type Push } from '../internal/kernel.js';
-import type { ResolvedDuplexOptions } from '../internal/options.js';
+import { nodeDuplexOptions, type ResolvedDuplexOptions } from '../internal/options.js';
 
 type Callback = (err?: Error | null) => void;
 
@@ -37,14 +37,7 @@ export class FusedDuplex extends Duplex {
   upstream: Readable | null = null;
 
   constructor(infos: { info: FusableInfo; stage: number }[], where: string, o: ResolvedDuplexOptions) {
-    super({
-      allowHalfOpen: true,
-      readableObjectMode: o.readableObjectMode,
-      writableObjectMode: o.writableObjectMode,
-      readableHighWaterMark: o.readableHighWaterMark,
-      writableHighWaterMark: o.writableHighWaterMark,
-      signal: o.signal,
-    });
+    super(nodeDuplexOptions(o));
     this.head = compile(infos, new Emit(this, where), this.state);
     trackUpstream(this, this);
   }

@@ -19,7 +19,7 @@
 import { Duplex, type Readable } from 'node:stream';
 import { AbortError } from './errors.js';
 import { Inbox, kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
-import type { ResolvedDuplexOptions } from './options.js';
+import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 import { Pump } from './pump.js';
 
 type Callback = (err?: Error | null) => void;
@@ -43,15 +43,7 @@ export class GenDuplex<I, O> extends Duplex {
   upstream: Readable | null = null;
 
   constructor(body: StageBody<I, O>, where: string, o: ResolvedDuplexOptions) {
-    super({
-      allowHalfOpen: true,
-      readableObjectMode: o.readableObjectMode,
-      writableObjectMode: o.writableObjectMode,
-      readableHighWaterMark: o.readableHighWaterMark,
-      writableHighWaterMark: o.writableHighWaterMark,
-      encoding: o.encoding,
-      signal: o.signal,
-    });
+    super(nodeDuplexOptions(o));
     this.body = body;
     this.where = where;
     this.inbox = new Inbox<I>(this.writableHighWaterMark, !o.writableObjectMode);

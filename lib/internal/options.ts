@@ -1,4 +1,5 @@
 /** Options shared by the adapters, and their translation into Node stream options. */
+import type { DuplexOptions as DuplexNodeOptions } from 'node:stream';
 
 /** Options every adapter accepts. */
 export interface StreamOptions {
@@ -50,7 +51,15 @@ export function resolveDuplexOptions(o: DuplexOptions = {}): ResolvedDuplexOptio
   };
 }
 
-/** Node's default high-water mark for a side (16 objects, or 16 KiB / 64 KiB of bytes by Node version). */
-export function defaultHighWaterMark(objectMode: boolean): number {
-  return objectMode ? 16 : 16 * 1024;
+/** The Node `Duplex` constructor options for resolved genstream options (both sides, half-open). */
+export function nodeDuplexOptions(o: ResolvedDuplexOptions): DuplexNodeOptions {
+  return {
+    allowHalfOpen: true,
+    readableObjectMode: o.readableObjectMode,
+    writableObjectMode: o.writableObjectMode,
+    readableHighWaterMark: o.readableHighWaterMark,
+    writableHighWaterMark: o.writableHighWaterMark,
+    encoding: o.encoding,
+    signal: o.signal,
+  };
 }

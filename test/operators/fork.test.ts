@@ -4,25 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { toWritable } from '../../lib/adapters/to-writable.js';
 import { GenstreamArgumentError } from '../../lib/internal/errors.js';
 import { fork } from '../../lib/operators/fork.js';
-import { TestError, tick, toArray, watchUnhandled } from '../helpers.js';
+import { counted, TestError, tick, toArray, watchUnhandled } from '../helpers.js';
 
 watchUnhandled();
 
-function counted(count = Infinity) {
-  const state = { produced: 0, finallies: 0, completed: false };
-  async function* source() {
-    try {
-      for (let i = 0; i < count; i++) {
-        state.produced++;
-        yield i;
-      }
-      state.completed = true;
-    } finally {
-      state.finallies++;
-    }
-  }
-  return { state, source: source() };
-}
 
 const count = async (src: AsyncIterable<unknown>): Promise<number> => {
   let n = 0;

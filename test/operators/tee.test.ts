@@ -3,26 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { GenstreamArgumentError } from '../../lib/internal/errors.js';
 import { tee } from '../../lib/operators/tee.js';
-import { collect, TestError, ticks, toArray, watchUnhandled } from '../helpers.js';
+import { collect, counted, TestError, ticks, toArray, watchUnhandled } from '../helpers.js';
 
 watchUnhandled();
 
-/** A counted async source of 0, 1, 2, ... (`count` items, endless by default). */
-function counted(count = Infinity) {
-  const state = { produced: 0, finallies: 0, completed: false };
-  async function* source() {
-    try {
-      for (let i = 0; i < count; i++) {
-        state.produced++;
-        yield i;
-      }
-      state.completed = true;
-    } finally {
-      state.finallies++;
-    }
-  }
-  return { state, source: source() };
-}
 
 /** Tracks whether a promise has settled. */
 function track<T>(promise: Promise<T>) {
