@@ -1,4 +1,6 @@
+import { FusedDuplex } from '../internal/fused-duplex.js';
 import { GenDuplex, type StageContext } from '../internal/gen-duplex.js';
+import { fusableOf } from '../internal/kernel.js';
 import { resolveDuplexOptions, type DuplexOptions } from '../internal/options.js';
 import type { TypedDuplex } from '../internal/types.js';
 import { checkFunction, checkStreamOptions, stageName } from '../internal/validate.js';
@@ -22,7 +24,8 @@ export type FromGenOptions = DuplexOptions;
  *   `null`/`undefined` in object mode, or a non-Buffer/string in byte mode, fails with a
  *   {@link NullValueError} / {@link InvalidChunkError} naming the stage.
  *
- * `fn` is called with `(source, { signal })`; `signal` aborts when the Duplex is destroyed.
+ * `fn` is called with `(source, { signal })`; `signal` aborts when the Duplex is destroyed. A fusable
+ * operator (`fromGen(map(f))`, `fromGen(take(5))`) runs without a generator, as fast as a Transform.
  *
  * @example
  * ```ts
@@ -44,5 +47,9 @@ export function fromGen<I, O>(
 ): TypedDuplex<I, O> {
   checkFunction('fromGen', 'fn', fn);
   checkStreamOptions('fromGen', options);
-  return new GenDuplex<I, O>(fn, `fromGen: stage ${stageName(fn, options?.name)}`, resolveDuplexOptions(options));
+  const where = `fromGen: stage ${stageName(fn, options?.name)}`;
+  // A fusable operator (map, filter, take, ...) needs no generator: run it as a Transform-like stream.
+  const fusable = fusableOf(fn);
+  if (fusable !== undefined) return new FusedDuplex([{ info: fusable, stage: -1 }], where, resolveDuplexOptions(options));
+  return new GenDuplex<I, O>(fn, where, resolveDuplexOptions(options));
 }

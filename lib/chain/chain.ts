@@ -8,7 +8,7 @@ import { resolveDuplexOptions } from '../internal/options.js';
 import { markExternal } from '../internal/stage-error.js';
 import { fail, isIterable, isNodeStream, isWritableStream } from '../internal/validate.js';
 import { compose, guardSource } from './compose.js';
-import { FusedDuplex } from './fused-duplex.js';
+import { FusedDuplex } from '../internal/fused-duplex.js';
 import { plan, type Segment } from './stage.js';
 import type { ChainFn, PipeFn, RunFn } from './types.js';
 

@@ -190,6 +190,18 @@ describe('fromGen', () => {
     expect(signal?.aborted).toBe(false);
   });
 
+  it('runs a fusable operator without a generator, with the same early-exit behaviour', async () => {
+    const { take: takeOp, map: mapOp } = await import('../../lib/index.js');
+    const { FusedDuplex } = await import('../../lib/internal/fused-duplex.js');
+    const flow = new Flow();
+    const out: number[] = [];
+    const first = fromGen(mapOp((n: number) => n * 2));
+    expect(first).toBeInstanceOf(FusedDuplex);
+    await pipeline(toReadable(flow.source()), first, fromGen(takeOp(3)), collect(out));
+    expect(out).toEqual([0, 2, 4]);
+    expect(flow.finallies).toBe(1);
+  });
+
   describe('backpressure', () => {
     it('keeps the items in flight bounded by the high-water marks with a slow consumer', async () => {
       const hwm = 4;

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import streamChain, { many, none } from 'stream-chain';
 import { describe, expect, it } from 'vitest';
 import { chain, failedStage, filter, flatMap, map, pipe, run, take, toArray as toArrayOp, toReadable, toWritable, type TypedDuplex } from '../../lib/index.js';
-import { FusedDuplex } from '../../lib/chain/fused-duplex.js';
+import { FusedDuplex } from '../../lib/internal/fused-duplex.js';
 import { collect, Flow, TestError, toArray, until, watchUnhandled } from '../helpers.js';
 
 watchUnhandled();

@@ -8,22 +8,23 @@
  * delays only the write that caused it.
  */
 import { Duplex, type Readable } from 'node:stream';
-import { NullValueError } from '../internal/errors.js';
-import { kStopRequested, stopUpstream, trackUpstream } from '../internal/inbox.js';
-import { compile, type FusableInfo, type KernelState, type Pending, type Push } from '../internal/kernel.js';
-import { nodeDuplexOptions, type ResolvedDuplexOptions } from '../internal/options.js';
+import { NullValueError } from './errors.js';
+import { kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
+import { compile, type FusableInfo, type KernelState, type Pending, type Push } from './kernel.js';
+import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 
 type Callback = (err?: Error | null) => void;
 
 /** Terminal step: pushes into the stream's readable side. */
 class Emit implements Push {
   constructor(
-    private readonly stream: Duplex,
+    private readonly stream: FusedDuplex,
     private readonly where: string,
   ) {}
   push(value: unknown): Pending {
     if (value == null) throw new NullValueError(this.where);
-    this.stream.push(value);
+    // After an early stop the readable side is closed; an async step still finishing its item is dropped.
+    if (!this.stream.outputClosed) this.stream.push(value);
   }
   flush(): Pending {}
 }
@@ -34,12 +35,19 @@ export class FusedDuplex extends Duplex {
   private held: Callback | null = null;
   /** No more input is wanted (a take() finished, or the stage below stopped early). */
   private discarding = false;
+  /** `push(null)` has been called: nothing more may be pushed. */
+  outputClosed = false;
   upstream: Readable | null = null;
 
   constructor(infos: { info: FusableInfo; stage: number }[], where: string, o: ResolvedDuplexOptions) {
     super(nodeDuplexOptions(o));
     this.head = compile(infos, new Emit(this, where), this.state);
     trackUpstream(this, this);
+    // take(0) and the like want no input at all: end now, and stop an upstream as soon as it is piped in.
+    if (this.state.stopped) this.stopEarly(true);
+    this.on('pipe', (src: Readable) => {
+      if (this.discarding) stopUpstream(src);
+    });
   }
 
   override _write(chunk: unknown, _encoding: BufferEncoding, cb: Callback): void {
@@ -116,13 +124,13 @@ export class FusedDuplex extends Duplex {
     if (pending !== undefined) {
       pending.then(
         () => {
-          if (!this.discarding) this.push(null);
+          this.endReadable();
           cb();
         },
         (err: unknown) => cb(err as Error),
       );
     } else {
-      this.push(null);
+      this.endReadable();
       cb();
     }
   }
@@ -151,7 +159,10 @@ export class FusedDuplex extends Duplex {
   }
 
   private endReadable(): void {
-    if (!this.readableEnded && !this.destroyed) this.push(null);
+    if (!this.outputClosed && !this.destroyed) {
+      this.outputClosed = true;
+      this.push(null);
+    }
     const cb = this.held;
     if (cb !== null) {
       this.held = null;
