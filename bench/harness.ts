@@ -1,0 +1,487 @@
+/**
+ * The benchmark harness: how a benchmark is declared, how one case is measured inside its own child
+ * process, and how the parent alternates rounds, takes medians and reports.
+ *
+ * Hygiene (DESIGN-NOTES §4): running different stream implementations in one process makes Node's
+ * shared stream internals megamorphic and slows every case, so each case runs in a fresh process
+ * (`node --expose-gc --import tsx bench/child.ts`), rounds alternate across cases (A B C, A B C, ...),
+ * medians are reported, and the hand-written Transform is always measured in the same run. genstream is
+ * imported from a snapshot of the built `dist/index.js`, so a rebuild during the run changes nothing.
+ *
+ * On the 2-core VM this was written on, a whole process sometimes runs ~1.7× slower than the next one
+ * (or switches speed mid-process) with nothing else running, for every case alike: more rounds of fresh
+ * processes buy more accuracy than more passes in one process. Each sample also records how long the
+ * main thread waited for a CPU, so a run disturbed by other processes can be recognised.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type * as GenstreamModule from '../lib/index.js';
+
+/** The genstream module as the cases receive it (the built artefact, typed by the source). */
+export type Genstream = typeof GenstreamModule;
+
+/** One timed pass: builds a fresh pipeline over the prepared input, runs it, resolves with the number of items that reached its end. */
+export type Pass = () => Promise<number>;
+
+export interface SetupContext {
+  /** The genstream module under test. */
+  lib: Genstream;
+  /** Number of input objects per pass. */
+  n: number;
+}
+
+export interface BenchCase {
+  /** Short id: used in `--cases`, in JSON, and as a ratio column header (`vs <key>`). */
+  key: string;
+  /** Row label in the table and the chart. */
+  label: string;
+  /**
+   * Runs once per process before the warm-up (build the input, look up the implementation). Returns
+   * the pass, or a string saying why the case is skipped in this build.
+   */
+  setup(ctx: SetupContext): Pass | string | Promise<Pass | string>;
+}
+
+/** A figure computed from the medians, printed under the table and drawn on the chart when in items/s. */
+export interface Derived {
+  label: string;
+  value: number;
+  unit: 'items/s' | 'ratio';
+  /** The goal for this figure (higher is better); the report says whether it is met. */
+  target?: number;
+}
+
+export interface BenchSpec {
+  /** File stem: `bench/<name>.bench.ts`, results in `bench/results/<name>.json|svg`. */
+  name: string;
+  title: string;
+  /** Default number of input objects per pass (`--n` overrides). */
+  n: number;
+  /** Key of the hand-written Transform case every other case is compared with. */
+  reference: string;
+  /** Keys of further cases to show a ratio column for. */
+  baselines: string[];
+  /** Key of the case under test, highlighted in the chart. */
+  subject?: string;
+  /** How many items must reach the end of a pass over `n` inputs (default `n`); checked every pass. */
+  expected?(n: number): number;
+  cases: BenchCase[];
+  /** Extra figures from the medians (`median(key)` is undefined for a skipped or failed case). */
+  summary?(median: (key: string) => number | undefined): Derived[];
+}
+
+/** Checks a benchmark declaration once, where it is written. */
+export function defineBench(spec: BenchSpec): BenchSpec {
+  const keys = new Set<string>();
+  for (const c of spec.cases) {
+    if (keys.has(c.key)) throw new Error(`bench ${spec.name}: duplicate case key "${c.key}"`);
+    keys.add(c.key);
+  }
+  for (const k of [spec.reference, ...spec.baselines, ...(spec.subject === undefined ? [] : [spec.subject])]) {
+    if (!keys.has(k)) throw new Error(`bench ${spec.name}: reference/baseline "${k}" is not a case`);
+  }
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child side: measure one case in this process.
+
+export interface MeasureOptions {
+  n: number;
+  passes: number;
+  warmup: number;
+}
+
+/**
+ * What a child process reports for its case, one entry per timed pass:
+ * - `wall`: input items per wall-clock second (the figure DESIGN-NOTES quotes);
+ * - `cpu`: input items per second of the main thread's own on-CPU time (Linux: /proc schedstat). Time
+ *   slices lost to other processes do not count, so on a shared machine it moves less than `wall`;
+ * - `wait`: the fraction of the pass the main thread was ready to run but waiting for a CPU.
+ * `processCpuMs` is the CPU time of the whole process (all threads), start to end.
+ */
+export type ChildResult = { wall: number[]; cpu: number[]; wait: number[]; processCpuMs: number } | { skipped: string };
+
+/** Marks the one stdout line a child reports its result on. */
+export const RESULT_MARK = '@@bench-result ';
+
+const WARMUP_MS = 500;
+
+/** Runs `warmup` untimed passes (and more until 0.5 s have passed), then `passes` timed ones. */
+export async function measureCase(spec: BenchSpec, key: string, lib: Genstream, o: MeasureOptions): Promise<ChildResult> {
+  const c = spec.cases.find((x) => x.key === key);
+  if (c === undefined) throw new Error(`bench ${spec.name}: no case "${key}"`);
+  const pass = await c.setup({ lib, n: o.n });
+  if (typeof pass === 'string') return { skipped: pass };
+  const expected = spec.expected ? spec.expected(o.n) : o.n;
+  const check = (count: number): void => {
+    if (count !== expected) throw new Error(`bench ${spec.name}/${key}: ${count} items reached the sink, expected ${expected}`);
+  };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  // Warm up for `warmup` passes and at least WARMUP_MS, so a small --n still reaches optimized code.
+  const warmStart = performance.now();
+  for (let w = 0; w < o.warmup || (o.warmup > 0 && performance.now() - warmStart < WARMUP_MS && w < 50); w++) check(await pass());
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  const wait: number[] = [];
+  for (let p = 0; p < o.passes; p++) {
+    gc?.(); // start every timed pass from the same heap state, so one pass does not pay another's garbage
+    const s0 = mainThreadSched();
+    const t0 = performance.now();
+    const count = await pass();
+    const ms = performance.now() - t0;
+    const s1 = mainThreadSched();
+    check(count);
+    wall.push((o.n / ms) * 1000);
+    if (s0 !== undefined && s1 !== undefined) {
+      cpu.push(o.n / ((s1.runNs - s0.runNs) / 1e9));
+      wait.push((s1.waitNs - s0.waitNs) / 1e6 / ms);
+    }
+  }
+  const usage = process.cpuUsage();
+  return { wall, cpu, wait, processCpuMs: (usage.user + usage.system) / 1000 };
+}
+
+const schedPath = `/proc/self/task/${process.pid}/schedstat`;
+
+/** The main thread's time on a CPU and time waiting for one, in ns (Linux); undefined elsewhere. */
+function mainThreadSched(): { runNs: number; waitNs: number } | undefined {
+  try {
+    const [run, wait] = fs.readFileSync(schedPath, 'utf8').split(' ');
+    return { runNs: Number(run), waitNs: Number(wait) };
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Parent side: alternate rounds of child processes, then report.
+
+/** Which clock the medians, ratios, derived figures and the chart use. */
+export type Clock = 'wall' | 'cpu';
+
+export interface RunOptions extends MeasureOptions {
+  rounds: number;
+  /** Bench file (absolute path) the children import. */
+  file: string;
+  /** Module file (absolute path) the children import as genstream. */
+  libPath: string;
+  /** Only these case keys (all when empty). */
+  only: string[];
+  /** Extra node flags for the children. */
+  nodeArgs: string[];
+  /** When set, each child writes V8 CPU profiles to `<profileDir>/<case key>/` (the main thread's file has thread id 0: `CPU.<date>.<pid>.0.<seq>.cpuprofile`). */
+  profileDir?: string;
+  /** Kill a child that runs longer than this. */
+  timeoutMs: number;
+  /** Before each child, wait up to this long for other processes to use less than half a core (0: don't). */
+  waitIdleMs: number;
+  clock: Clock;
+}
+
+/** items/s of every timed pass, round by round, and their summary. */
+export interface Series {
+  rounds: number[][];
+  samples: number[];
+  median?: number;
+  min?: number;
+  max?: number;
+}
+
+export interface CaseResult {
+  key: string;
+  label: string;
+  /** Why the case did not run (skipped by its setup, or failed). */
+  skipped?: string;
+  failed?: string;
+  wall: Series;
+  /** Items per second of main-thread CPU time (empty where /proc is not available). */
+  cpu: Series;
+  /** Per timed pass: fraction of the time the main thread waited for a CPU. */
+  wait: number[];
+  /** Per round: CPU cores other processes kept busy, on average, while this case's process ran (Linux). */
+  otherLoad: number[];
+}
+
+export interface BenchResult {
+  name: string;
+  title: string;
+  n: number;
+  rounds: number;
+  passes: number;
+  warmup: number;
+  /** The clock `median`/ratios/`derived` use; the other clock's medians are in each case too. */
+  clock: Clock;
+  date: string;
+  machine: { node: string; platform: string; arch: string; cpus: number; cpuModel: string; totalMemGB: number; loadavg: number[] };
+  artefact: Record<string, string | boolean>;
+  reference: string;
+  baselines: string[];
+  subject?: string;
+  cases: (CaseResult & { median?: number; min?: number; max?: number; vsReference?: number; vsBaselines: Record<string, number> })[];
+  derived: (Derived & { met?: boolean; otherClock?: number })[];
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
+
+const series = (): Series => ({ rounds: [], samples: [] });
+
+export async function runBench(spec: BenchSpec, o: RunOptions, log: (line: string) => void): Promise<CaseResult[]> {
+  const cases = spec.cases.filter((c) => o.only.length === 0 || o.only.includes(c.key) || c.key === spec.reference);
+  const results = new Map<string, CaseResult>(
+    cases.map((c) => [c.key, { key: c.key, label: c.label, wall: series(), cpu: series(), wait: [], otherLoad: [] }]),
+  );
+  for (let r = 1; r <= o.rounds; r++) {
+    for (const c of cases) {
+      const res = results.get(c.key) as CaseResult;
+      if (res.skipped !== undefined || res.failed !== undefined) continue;
+      const tag = `  round ${r}/${o.rounds}  ${c.key.padEnd(14)}`;
+      let out: ChildResult;
+      let otherLoad: number | undefined;
+      try {
+        if (o.waitIdleMs > 0) await waitIdle(o.waitIdleMs, log);
+        const before = machineTimes();
+        const t0 = performance.now();
+        out = await runChild(c.key, o);
+        if ('processCpuMs' in out) otherLoad = foreignCores(before, machineTimes(), out.processCpuMs, performance.now() - t0);
+      } catch (err) {
+        res.failed = (err as Error).message;
+        log(`${tag} FAILED: ${res.failed}`);
+        continue;
+      }
+      if ('skipped' in out) {
+        res.skipped = out.skipped;
+        log(`${tag} skipped: ${out.skipped}`);
+        continue;
+      }
+      res.wall.rounds.push(out.wall);
+      res.wall.samples.push(...out.wall);
+      if (out.cpu.length > 0) {
+        res.cpu.rounds.push(out.cpu);
+        res.cpu.samples.push(...out.cpu);
+      }
+      res.wait.push(...out.wait);
+      if (otherLoad !== undefined) res.otherLoad.push(otherLoad);
+      const shown = o.clock === 'cpu' && out.cpu.length > 0 ? out.cpu : out.wall;
+      const extra = [
+        out.wait.length > 0 ? `waited ${pct(median(out.wait))}` : '',
+        otherLoad === undefined ? '' : `other processes ${otherLoad.toFixed(1)} cores`,
+      ].filter(Boolean);
+      log(`${tag} ${shown.map(fmtRate).join(' ')}  (median ${fmtRate(median(shown))}${extra.length ? `; ${extra.join(', ')}` : ''})`);
+    }
+  }
+  for (const res of results.values()) {
+    for (const s of [res.wall, res.cpu]) {
+      if (s.samples.length === 0) continue;
+      s.median = median(s.samples);
+      s.min = Math.min(...s.samples);
+      s.max = Math.max(...s.samples);
+    }
+  }
+  return [...results.values()];
+}
+
+function runChild(key: string, o: RunOptions): Promise<ChildResult> {
+  const args = [
+    '--expose-gc',
+    ...o.nodeArgs,
+    ...(o.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(o.profileDir, key)}`]),
+    '--import',
+    'tsx',
+    path.join(here, 'child.ts'),
+    o.file,
+    key,
+    `--n=${o.n}`,
+    `--passes=${o.passes}`,
+    `--warmup=${o.warmup}`,
+    `--lib=${o.libPath}`,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARK));
+      if (code === 0 && line !== undefined) return resolve(JSON.parse(line.slice(RESULT_MARK.length)) as ChildResult);
+      const why = signal === 'SIGKILL' ? `timed out after ${o.timeoutMs / 1000}s` : `exit ${code ?? signal}`;
+      const detail = stderr.trim().split('\n').slice(0, 6).join('\n    ');
+      reject(new Error(`${why}${detail ? `\n    ${detail}` : ''}`));
+    });
+  });
+}
+
+/** Whole-machine CPU counters from /proc/stat (Linux), in clock ticks; undefined elsewhere. */
+function machineTimes(): { busy: number; total: number } | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const f = stat.slice(0, stat.indexOf('\n')).trim().split(/\s+/).slice(1, 9).map(Number);
+  const idle = f[3] + f[4];
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** Average number of cores busy with something other than the child over its lifetime. */
+function foreignCores(
+  a: ReturnType<typeof machineTimes>,
+  b: ReturnType<typeof machineTimes>,
+  childCpuMs: number,
+  wallMs: number,
+): number | undefined {
+  if (a === undefined || b === undefined || b.total === a.total) return undefined;
+  const busyCores = ((b.busy - a.busy) / (b.total - a.total)) * os.cpus().length;
+  return Math.max(0, busyCores - childCpuMs / wallMs);
+}
+
+/** Waits (at most `maxMs`) until other processes keep less than half a core busy over one second. */
+async function waitIdle(maxMs: number, log: (line: string) => void): Promise<void> {
+  const start = performance.now();
+  let said = false;
+  while (performance.now() - start < maxMs) {
+    const a = machineTimes();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = machineTimes();
+    if (a === undefined || b === undefined) return;
+    const busy = ((b.busy - a.busy) / Math.max(1, b.total - a.total)) * os.cpus().length;
+    if (busy < 0.5) return;
+    if (!said) log(`  waiting for the machine to quieten (${busy.toFixed(1)} cores busy) ...`);
+    said = true;
+  }
+  log(`  still busy after ${Math.round(maxMs / 1000)} s; measuring anyway`);
+}
+
+/** Assembles the JSON document: machine info, every sample, medians and ratios. */
+export function buildResult(spec: BenchSpec, cases: CaseResult[], o: RunOptions, artefact: Record<string, string | boolean>): BenchResult {
+  const other: Clock = o.clock === 'wall' ? 'cpu' : 'wall';
+  const medianOf =
+    (clock: Clock) =>
+    (key: string): number | undefined =>
+      cases.find((c) => c.key === key)?.[clock].median;
+  const m = medianOf(o.clock);
+  const ref = m(spec.reference);
+  const otherDerived = spec.summary?.(medianOf(other)) ?? [];
+  const derived = (spec.summary?.(m) ?? []).map((d) => ({
+    ...d,
+    ...(d.target === undefined ? {} : { met: d.value >= d.target }),
+    ...(otherDerived.find((x) => x.label === d.label) === undefined ? {} : { otherClock: otherDerived.find((x) => x.label === d.label)?.value }),
+  }));
+  const cpus = os.cpus();
+  return {
+    name: spec.name,
+    title: spec.title,
+    n: o.n,
+    rounds: o.rounds,
+    passes: o.passes,
+    warmup: o.warmup,
+    clock: o.clock,
+    date: new Date().toISOString(),
+    machine: {
+      node: process.version,
+      platform: process.platform,
+      arch: process.arch,
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model ?? 'unknown',
+      totalMemGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      loadavg: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    },
+    artefact,
+    reference: spec.reference,
+    baselines: spec.baselines,
+    subject: spec.subject,
+    cases: cases.map((c) => {
+      const s = c[o.clock];
+      const vsBaselines: Record<string, number> = {};
+      for (const b of spec.baselines) {
+        const mb = m(b);
+        if (s.median !== undefined && mb !== undefined) vsBaselines[b] = s.median / mb;
+      }
+      const vsReference = s.median !== undefined && ref !== undefined ? s.median / ref : undefined;
+      return { ...c, median: s.median, min: s.min, max: s.max, vsReference, vsBaselines };
+    }),
+    derived,
+  };
+}
+
+/** The table printed at the end of a run (Markdown, so it can be pasted into notes as is). */
+export function formatTable(r: BenchResult): string {
+  const other: Clock = r.clock === 'wall' ? 'cpu' : 'wall';
+  const unit = (clock: Clock): string => (clock === 'wall' ? 'items/s' : 'items/CPU-s');
+  const header = [
+    'case',
+    `median ${unit(r.clock)}`,
+    'min – max',
+    `vs ${r.reference}`,
+    ...r.baselines.map((b) => `vs ${b}`),
+    `median ${unit(other)}`,
+    'waited for CPU',
+  ];
+  const rows = r.cases.map((c) => {
+    if (c.median === undefined) {
+      const note = c.skipped !== undefined ? `skipped: ${c.skipped}` : `failed: ${(c.failed ?? '').split('\n')[0]}`;
+      return [c.label, note, ...header.slice(2).map(() => '')];
+    }
+    const o = c[other].median;
+    return [
+      c.label,
+      fmtRate(c.median),
+      `${fmtRate(c.min as number)} – ${fmtRate(c.max as number)}`,
+      c.vsReference === undefined ? '' : fmtRatio(c.vsReference),
+      ...r.baselines.map((b) => (c.vsBaselines[b] === undefined ? '' : fmtRatio(c.vsBaselines[b]))),
+      o === undefined ? '' : fmtRate(o),
+      c.wait.length === 0 ? '' : pct(median(c.wait)),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]): string =>
+    `| ${cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join(' | ')} |`;
+  const out = [
+    `${r.title}: n = ${r.n.toLocaleString('en-US')}, ${r.rounds} rounds × ${r.passes} passes (+≥${r.warmup} warm-up), ` +
+      `${r.clock === 'wall' ? 'wall clock' : 'main-thread CPU clock'}, node ${r.machine.node}, ${r.machine.cpus} CPUs, ${r.date.slice(0, 10)}`,
+    '',
+    line(header),
+    `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`,
+    ...rows.map(line),
+  ];
+  if (r.derived.length > 0) {
+    out.push('');
+    for (const d of r.derived) {
+      const fmt = (v: number): string => (d.unit === 'items/s' ? `${fmtRate(v)} ${unit(r.clock)}` : fmtRatio(v));
+      const target = d.target === undefined ? '' : `   (target ≥ ${fmtRatio(d.target)}: ${d.met ? 'met' : 'NOT met'})`;
+      const alt = d.otherClock === undefined ? '' : `   [${other === 'cpu' ? 'CPU' : 'wall'} clock: ${d.unit === 'items/s' ? fmtRate(d.otherClock) : fmtRatio(d.otherClock)}]`;
+      out.push(`${d.label}: ${fmt(d.value)}${target}${alt}`);
+    }
+  }
+  return out.join('\n');
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+export function fmtRate(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)}k`;
+  return x.toFixed(0);
+}
+
+export function fmtRatio(x: number): string {
+  return `${x.toFixed(2)}×`;
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
