@@ -10,6 +10,7 @@
  * Used by every fusable operator as a plain generator stage (`fuseGen`), by `chain()` inside a Duplex,
  * and by `pipe()`/`run()`.
  */
+import { inlineRuns } from './inline.js';
 import { markExternal, tagError } from './stage-error.js';
 
 export type Pending = void | Promise<void>;
@@ -31,6 +32,11 @@ export interface Push {
 /** Base class of a fused step: `next` is linked by `compile`. */
 export abstract class Step implements Push {
   next!: Push;
+  /**
+   * Set by map, filter and tap: adjacent steps of these kinds are compiled into one function
+   * (inline.ts), and `resumeAsync` continues an item whose `fn` returned a promise.
+   */
+  inline?: 'map' | 'filter' | 'tap';
   /** Index of the chain stage this step came from, for error attribution. */
   stage = -1;
   label = '';
@@ -47,12 +53,18 @@ export abstract class Step implements Push {
 
 /** A step around a user function `fn(item, index)`: errors it throws are tagged with the stage. */
 export abstract class CallStep extends Step {
-  protected index = 0;
+  /** The count passed as `fn`'s second argument (shared with the inlined fast path, see inline.ts). */
+  index = 0;
   /** Tags and rethrows a rejection of an async `fn` (bound once per step, not per item). */
-  protected readonly reject = (err: unknown): never => this.fail(err);
+  readonly reject = (err: unknown): never => this.fail(err);
 
-  constructor(protected readonly fn: (item: unknown, index: number) => unknown) {
+  constructor(readonly fn: (item: unknown, index: number) => unknown) {
     super();
+  }
+
+  /** Tags `err` with this step's stage and rethrows it (for the inlined fast path). */
+  rethrow(err: unknown): never {
+    return this.fail(err);
   }
 
   /** Calls `fn` on one item; a throw is tagged with this stage and rethrown. */
@@ -122,7 +134,7 @@ export function compile(
     step.next = next;
     next = step;
   }
-  return next;
+  return inlineRuns(next);
 }
 
 /** Terminal that appends to an array (drained by the generator that owns it). */

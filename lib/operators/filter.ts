@@ -1,28 +1,20 @@
-import { Step, type Pending } from '../internal/kernel.js';
+import { CallStep, isThenable, type Pending } from '../internal/kernel.js';
 import { fusable, type Operator } from '../internal/operator.js';
 import { checkFunction } from '../internal/validate.js';
 
-function filterStep(fn: (item: unknown, index: number) => unknown): Step {
-  // A class per step, for per-step type feedback (see map.ts).
-  const FilterStep = class extends Step {
-    private index = 0;
-    private readonly reject = (err: unknown): never => this.fail(err);
+class FilterStep extends CallStep {
+  override readonly inline = 'filter';
 
-    push(value: unknown): Pending {
-      let keep: unknown;
-      try {
-        keep = fn(value, this.index++);
-      } catch (err) {
-        this.fail(err);
-      }
-      if (keep === true) return this.next.push(value);
-      if (typeof keep === 'object' && keep !== null && typeof (keep as PromiseLike<unknown>).then === 'function') {
-        return (keep as Promise<unknown>).then((ok) => (ok ? this.next.push(value) : undefined), this.reject);
-      }
-      if (keep) return this.next.push(value);
-    }
-  };
-  return new FilterStep();
+  push(value: unknown): Pending {
+    const keep = this.call(value);
+    if (keep === true) return this.next.push(value);
+    if (isThenable(keep)) return this.resumeAsync(value, keep);
+    if (keep) return this.next.push(value);
+  }
+
+  resumeAsync(value: unknown, promise: PromiseLike<unknown>): Pending {
+    return (promise as Promise<unknown>).then((ok) => (ok ? this.next.push(value) : undefined), this.reject);
+  }
 }
 
 /**
@@ -39,5 +31,5 @@ export function filter<I, O extends I>(predicate: (item: I, index: number) => it
 export function filter<I>(predicate: (item: I, index: number) => unknown): Operator<I, I>;
 export function filter<I>(predicate: (item: I, index: number) => unknown): Operator<I, I> {
   checkFunction('filter', 'predicate', predicate);
-  return fusable('filter', () => filterStep(predicate as (item: unknown, index: number) => unknown));
+  return fusable('filter', () => new FilterStep(predicate as (item: unknown, index: number) => unknown));
 }

@@ -1,30 +1,21 @@
-import { Step, type Pending } from '../internal/kernel.js';
+import { CallStep, isThenable, type Pending } from '../internal/kernel.js';
 import { fusable, type Operator } from '../internal/operator.js';
 import { checkFunction } from '../internal/validate.js';
 import { concurrentMap, wantsConcurrency, type ConcurrencyOptions } from './concurrent.js';
 
-function mapStep(fn: (item: unknown, index: number) => unknown): Step {
-  // A class per step: its `push` gets its own type feedback, so V8 can inline this step's `fn` and
-  // `next.push` (one shared method would see every map's `fn` and go megamorphic).
-  const MapStep = class extends Step {
-    private index = 0;
-    private readonly resume = (value: unknown): Pending => this.next.push(value);
-    private readonly reject = (err: unknown): never => this.fail(err);
+class MapStep extends CallStep {
+  override readonly inline = 'map';
+  private readonly resume = (value: unknown): Pending => this.next.push(value);
 
-    push(value: unknown): Pending {
-      let out: unknown;
-      try {
-        out = fn(value, this.index++);
-      } catch (err) {
-        this.fail(err);
-      }
-      if (typeof out === 'object' && out !== null && typeof (out as PromiseLike<unknown>).then === 'function') {
-        return (out as Promise<unknown>).then(this.resume, this.reject);
-      }
-      return this.next.push(out);
-    }
-  };
-  return new MapStep();
+  push(value: unknown): Pending {
+    const out = this.call(value);
+    if (isThenable(out)) return this.resumeAsync(value, out);
+    return this.next.push(out);
+  }
+
+  resumeAsync(_value: unknown, promise: PromiseLike<unknown>): Pending {
+    return (promise as Promise<unknown>).then(this.resume, this.reject);
+  }
 }
 
 /**
@@ -49,5 +40,5 @@ export function map<I, O>(fn: (item: I, index: number) => O, options?: Concurren
   if (wantsConcurrency('map', options)) {
     return concurrentMap<I, Awaited<O>>('map', f, options as ConcurrencyOptions, false);
   }
-  return fusable('map', () => mapStep(f));
+  return fusable('map', () => new MapStep(f));
 }

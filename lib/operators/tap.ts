@@ -3,10 +3,16 @@ import { fusable, type Operator } from '../internal/operator.js';
 import { checkFunction } from '../internal/validate.js';
 
 class TapStep extends CallStep {
+  override readonly inline = 'tap';
+
   push(value: unknown): Pending {
     const r = this.call(value);
-    if (isThenable(r)) return (r as Promise<unknown>).then(() => this.next.push(value), this.reject);
+    if (isThenable(r)) return this.resumeAsync(value, r);
     return this.next.push(value);
+  }
+
+  resumeAsync(value: unknown, promise: PromiseLike<unknown>): Pending {
+    return (promise as Promise<unknown>).then(() => this.next.push(value), this.reject);
   }
 }
 
