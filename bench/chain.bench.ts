@@ -14,8 +14,7 @@
  */
 import * as stream from 'node:stream';
 import { Transform, type Duplex, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { ArraySource, CountingSink, makeItems, type Item } from './fixtures.js';
+import { makeItems, through, type Item } from './fixtures.js';
 import { defineBench, type Derived } from './harness.js';
 
 interface Row {
@@ -85,13 +84,6 @@ function filterGen<T>(fn: (x: T) => boolean): Gen<T, T> {
 
 const generators = (): Gen<never, unknown>[] => [mapGen(f1), filterGen(f2), mapGen(f3), mapGen(f4), filterGen(f5)] as Gen<never, unknown>[];
 
-/** Runs `stages` between a fresh source and a fresh counting sink; resolves with the sink's count. */
-async function through(items: Item[], ...stages: (Duplex | Gen<never, unknown>)[]): Promise<number> {
-  const sink = new CountingSink();
-  // Generator functions are valid pipeline stages; @types/node's array overload only lists streams.
-  await pipeline([new ArraySource(items), ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[]);
-  return sink.count;
-}
 
 export default defineBench({
   name: 'chain',

@@ -4,6 +4,7 @@
  * "already-resolved" async iterator for the bare-generator floor.
  */
 import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** One input object. Built once per process, before any timing. */
 export interface Item {
@@ -69,4 +70,15 @@ export function resolvedIterable<T>(items: readonly T[]): AsyncIterableIterator<
     },
   };
   return it;
+}
+
+/**
+ * Runs `stages` (streams or generator functions) between a fresh source over `items` and a fresh
+ * counting sink; resolves with the number of items that reached the sink.
+ */
+export async function through(items: readonly Item[], ...stages: unknown[]): Promise<number> {
+  const sink = new CountingSink();
+  // Generator functions are valid pipeline stages; @types/node's array overload only lists streams.
+  await pipeline([new ArraySource(items), ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[]);
+  return sink.count;
 }

@@ -4,9 +4,8 @@
  * functions in pipeline. The chain: map(x => x.i) → scan(sum) → batch(100) → take(n / 200): the take
  * stops after half the input; the rest of the (foreign) source is drained by every case alike.
  */
-import { Transform, type Duplex, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { ArraySource, CountingSink, makeItems, type Item } from './fixtures.js';
+import { Transform, type TransformCallback } from 'node:stream';
+import { makeItems, through, type Item } from './fixtures.js';
 import { defineBench, type Derived } from './harness.js';
 
 const SIZE = 100;
@@ -108,11 +107,6 @@ function generators(n: number): Gen[] {
   ];
 }
 
-async function through(items: Item[], ...stages: (Duplex | Gen)[]): Promise<number> {
-  const sink = new CountingSink();
-  await pipeline([new ArraySource(items), ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[]);
-  return sink.count;
-}
 
 export default defineBench({
   name: 'operators',

@@ -4,15 +4,16 @@
  * Used by `fromReadable` and `toGen`.
  */
 import { finished, type Readable } from 'node:stream';
+import { Wakeup } from './wakeup.js';
 
-export class Reader {
+export class Reader extends Wakeup {
   ended = false;
   error: unknown = undefined;
-  private wake: (() => void) | null = null;
   private readonly onReadable: () => void;
   private readonly cleanup: () => void;
 
   constructor(private readonly stream: Readable) {
+    super();
     this.onReadable = () => this.notify();
     stream.on('readable', this.onReadable);
     this.cleanup = finished(stream, { writable: false }, (err) => {
@@ -20,21 +21,6 @@ export class Reader {
       else this.ended = true;
       this.notify();
     });
-  }
-
-  /** Resolves at the next `'readable'`, end or error. */
-  wait(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.wake = resolve;
-    });
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    if (wake !== null) {
-      this.wake = null;
-      wake();
-    }
   }
 
   close(): void {

@@ -1,39 +1,26 @@
 /** Writing an iterable into a Writable with backpressure. Used by `fromWritable` and `toGen`. */
 import { finished, type Writable } from 'node:stream';
+import { Wakeup } from './wakeup.js';
 import { AbortError } from './errors.js';
 import type { AnyIterable } from './types.js';
 
 const noop = (): void => {};
 
 /** Waits for 'drain' or for the stream to fail; one promise per wait (per full buffer), not per item. */
-export class DrainWaiter {
+export class DrainWaiter extends Wakeup {
   error: unknown = undefined;
   closed = false;
-  private wake: (() => void) | null = null;
   private readonly onDrain = (): void => this.notify();
   private readonly cleanup: () => void;
 
   constructor(private readonly stream: Writable) {
+    super();
     stream.on('drain', this.onDrain);
     this.cleanup = finished(stream, { readable: false }, (err) => {
       this.closed = true;
       if (err) this.error = err;
       this.notify();
     });
-  }
-
-  wait(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.wake = resolve;
-    });
-  }
-
-  notify(): void {
-    const wake = this.wake;
-    if (wake !== null) {
-      this.wake = null;
-      wake();
-    }
   }
 
   close(): void {
