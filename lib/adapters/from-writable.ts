@@ -15,11 +15,12 @@ export interface FromWritableOptions {
 }
 
 /** A sink made by {@link fromWritable}. */
-export type WritableSink<T> = (source: AnyIterable<T>) => Promise<void>;
+export type WritableSink<T> = (source: AnyIterable<T> | (T & (string | Uint8Array))) => Promise<void>;
 
 /**
  * Makes a sink from a Writable: an async function that writes an iterable into it, honouring
- * `write() === false` / `'drain'`, ends it, and resolves on `'finish'`.
+ * `write() === false` / `'drain'`, ends it, and resolves on `'finish'`. A string or Buffer given as
+ * the source is written as one chunk (as `toReadable` treats it), not character by character.
  *
  * - Errors: a Writable error rejects with the same object and stops the source (its `finally` runs);
  *   a source error destroys the Writable with that error and rejects with it.
@@ -43,7 +44,10 @@ export function fromWritable<T = unknown>(
   const encoding = options?.encoding;
   const signal = options?.signal;
   let used = false;
-  return (source) => {
+  return (input) => {
+    // Like toReadable: a string or a byte buffer is one chunk, never written character by character.
+    const source: AnyIterable<T> =
+      typeof input === 'string' || input instanceof Uint8Array ? [input as T] : (input as AnyIterable<T>);
     if (!isIterable(source)) {
       return Promise.reject(argumentError('fromWritable sink', '`source` to be an iterable or async iterable', source));
     }

@@ -48,6 +48,21 @@ function recorder(options: { objectMode?: boolean } = {}) {
 }
 
 describe('fromWritable', () => {
+  it('writes a string or a Buffer source as one chunk, not element by element', async () => {
+    const chunks: unknown[] = [];
+    const sinkOf = () =>
+      new Writable({
+        objectMode: true,
+        write(chunk, _enc, cb) {
+          chunks.push(chunk);
+          cb();
+        },
+      });
+    await fromWritable(sinkOf())('hello');
+    await fromWritable(sinkOf())(Buffer.from('ab'));
+    expect(chunks).toEqual(['hello', Buffer.from('ab')]);
+  });
+
   describe('data flow', () => {
     it("writes every item, ends the Writable and resolves on 'finish'", async () => {
       const { w, written } = recorder();
