@@ -94,8 +94,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     if (this.settled) return;
     const resolve = this.waitResolve;
     this.waitResolve = this.waitReject = null;
-    this.ended = false; // stopping before the end is an early stop, even after `end()`
-    this.markReturned();
+    this.markReturned(true); // stopping is an early stop, even after `end()`
     this.ended = true;
     if (resolve !== null) resolve(DONE);
   }
@@ -129,9 +128,10 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     return value;
   }
 
-  private markReturned(): void {
+  /** `early`: count as stopping before the end even if the producer has ended. */
+  private markReturned(early = false): void {
     if (this.settled) return;
-    this.returned = !this.ended || this.head < this.items.length;
+    this.returned = early || !this.ended || this.head < this.items.length;
     this.clear();
     this.releaseHeld();
     this.settle();
