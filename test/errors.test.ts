@@ -1,8 +1,15 @@
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AbortError,
   AlreadyUsedError,
+  BadJsonError,
+  decode,
+  encode,
+  LineTooLongError,
+  lines,
+  ndjsonParse,
+  toArray as toArrayOf,
   fromGen,
   fromReadable,
   fromWritable,
@@ -84,6 +91,62 @@ describe('GenstreamError', () => {
   });
 });
 
+describe('error names and instanceof across copies of genstream', () => {
+  const all = [
+    ['GenstreamError', () => new GenstreamError('ERR_GENSTREAM_NULL_VALUE', 'x')],
+    ['GenstreamArgumentError', () => new GenstreamArgumentError('x')],
+    ['NullValueError', () => new NullValueError('x')],
+    ['InvalidChunkError', () => new InvalidChunkError('x', 1)],
+    ['AlreadyUsedError', () => new AlreadyUsedError('x')],
+    ['NotIterableError', () => new NotIterableError('x', 1)],
+    ['LineTooLongError', () => new LineTooLongError('x', 1, 1)],
+    ['BadJsonError', () => new BadJsonError('x', 1, 'l', new SyntaxError('s'))],
+    ['AbortError', () => new AbortError()],
+  ] as const;
+
+  it('names every error by a literal, not by the (bundler-renamable) class name', () => {
+    for (const [name, make] of all) expect(make().name).toBe(name);
+    // Not read from new.target: a subclass still prints as the genstream error it is.
+    class MyNullError extends NullValueError {}
+    expect(new MyNullError('x').name).toBe('NullValueError');
+  });
+
+  it('matches errors made by another copy of the module (the ESM/CJS dual-package hazard)', async () => {
+    vi.resetModules();
+    const copy = await import('../lib/internal/errors.js'); // a fresh module instance after resetModules
+    expect(copy.NullValueError).not.toBe(NullValueError);
+    const fromCopy = [
+      new copy.NullValueError('x'),
+      new copy.InvalidChunkError('x', 1),
+      new copy.AlreadyUsedError('x'),
+      new copy.NotIterableError('x', 1),
+      new copy.LineTooLongError('x', 1, 1),
+      new copy.BadJsonError('x', 1, 'l', undefined),
+      new copy.GenstreamArgumentError('x'),
+    ];
+    for (const err of fromCopy) expect(err).toBeInstanceOf(GenstreamError);
+    expect(fromCopy[0]).toBeInstanceOf(NullValueError);
+    expect(fromCopy[0]).not.toBeInstanceOf(InvalidChunkError);
+    expect(fromCopy[1]).toBeInstanceOf(InvalidChunkError);
+    expect(fromCopy[6]).toBeInstanceOf(GenstreamArgumentError);
+    expect(fromCopy[6]).not.toBeInstanceOf(NullValueError);
+    expect(new copy.AbortError()).toBeInstanceOf(AbortError);
+    expect(new Error('x')).not.toBeInstanceOf(AbortError);
+  });
+
+  it('reports chunk-type errors of the text operators as InvalidChunkError', async () => {
+    for (const op of [lines(), decode(), ndjsonParse(), encode()]) {
+      const err = await toArrayOf(op([{ not: 'text' } as never])).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(InvalidChunkError);
+      expect((err as InvalidChunkError).code).toBe('ERR_GENSTREAM_INVALID_CHUNK');
+      expect((err as Error).message).toContain('an object (Object)');
+    }
+  });
+});
+
 describe('GenstreamArgumentError', () => {
   it('is a TypeError and a GenstreamError with code ERR_GENSTREAM_INVALID_ARG', () => {
     const err = new GenstreamArgumentError('fromGen: expected `fn` to be a function, got `1` (number)');
@@ -99,7 +162,7 @@ describe('GenstreamArgumentError', () => {
       [() => fromGen(1 as never), 'fromGen: expected `fn` to be a function, got `1` (number)'],
       [() => toGen(1 as never), 'toGen: expected `streamOrFactory` to be a Duplex/Transform stream or a function returning one, got `1` (number)'],
       [() => toReadable(1 as never), 'toReadable: expected `source` to be an iterable'],
-      [() => fromReadable(1 as never), 'fromReadable: expected `readable` to be a Readable stream, got `1` (number)'],
+      [() => fromReadable(1 as never), "fromReadable: expected `readable` to be a Readable stream or an EventEmitter emitting 'data' and 'end', got `1` (number)"],
       [() => toWritable(1 as never), 'toWritable: expected `sink` to be a function, got `1` (number)'],
       [() => fromWritable(1 as never), 'fromWritable: expected `writable` to be a Writable stream, got `1` (number)'],
     ];
@@ -168,10 +231,13 @@ describe('AlreadyUsedError', () => {
     expect(err.message).toBe('toGen: one-shot');
   });
 
-  it('is what toGen throws when an instance is used twice, saying it is one-shot and how to reuse', () => {
+  it('is what toGen throws when an instance is run twice, saying it is one-shot and how to reuse', async () => {
     const stage = toGen(new PassThrough({ objectMode: true }), { name: 'parser' });
-    stage([]);
-    const err = thrown(() => stage([]));
+    for await (const _ of stage([])) void _;
+    const err = await stage([]).next().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(AlreadyUsedError);
     expect((err as Error).message).toMatch(/^toGen \(parser\): .*one-shot.*pass a factory/);
   });
@@ -182,8 +248,28 @@ describe('NotIterableError', () => {
     const err = new NotIterableError('fromGen: stage "broken"', Promise.resolve(1));
     expect(err.code).toBe('ERR_GENSTREAM_NOT_ITERABLE');
     expect(err.name).toBe('NotIterableError');
-    expect(err.message).toMatch(/^fromGen: stage "broken" returned an object \(Promise\); /);
+    expect(err.message).toMatch(/^fromGen: stage "broken" returned a Promise: an async function is not a generator stage; /);
     expect(err.message).toContain('async function*');
+    expect(err.message).toContain('toWritable()');
+  });
+
+  it('names what a non-promise stage returned', () => {
+    const err = new NotIterableError('fromGen: stage "broken"', 42);
+    expect(err.message).toMatch(/^fromGen: stage "broken" returned `42` \(number\); /);
+  });
+
+  it('silences the dropped promise, so its later rejection is not an unhandled rejection', async () => {
+    const seen: unknown[] = [];
+    const record = (reason: unknown): void => void seen.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      const late = new Promise((_, reject) => setImmediate(() => reject(new Error('late'))));
+      new NotIterableError('fromGen: stage "broken"', late);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(seen).toEqual([]);
   });
 });
 

@@ -181,3 +181,17 @@ export function counted(count = Infinity) {
   }
   return { state, source: source() };
 }
+
+/**
+ * The error of a pipeline that reused a finished genstream stream: genstream's AlreadyUsedError, or —
+ * on Node 24+, whose pipeline refuses to pipe into a destroyed stream before genstream sees it — Node's
+ * own ERR_STREAM_UNABLE_TO_PIPE. Either way a clear error, never a hang or a silent drop.
+ */
+export function expectReuseRefused(err: unknown, AlreadyUsed: new (...args: never[]) => Error, message?: RegExp): void {
+  if ((err as { code?: unknown } | undefined)?.code === 'ERR_STREAM_UNABLE_TO_PIPE') {
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(24);
+    return;
+  }
+  expect(err).toBeInstanceOf(AlreadyUsed);
+  if (message) expect((err as Error).message).toMatch(message);
+}

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { readStream } from '../internal/reader.js';
+import { OwnedGenerator } from '../internal/sources.js';
 import type { TypedReadable } from '../internal/types.js';
-import { checkStreamOptions, fail, isNodeStream } from '../internal/validate.js';
+import { checkStreamOptions, fail } from '../internal/validate.js';
 
 /** Options of {@link fromReadable}. */
 export interface FromReadableOptions {
@@ -15,18 +16,30 @@ export interface FromReadableOptions {
   highWaterMark?: number;
 }
 
+/** `true` for anything that can be listened to: a stream, or a plain EventEmitter (streams1 style). */
+function isEmitter(value: unknown): value is NodeJS.EventEmitter {
+  return (
+    value != null &&
+    typeof value === 'object' &&
+    typeof (value as NodeJS.EventEmitter).on === 'function' &&
+    typeof (value as NodeJS.EventEmitter).removeListener === 'function'
+  );
+}
+
 /** `true` for a streams2+ Readable (has `read()` and `readableEnded` state). */
 function isModernReadable(value: object): value is Readable {
   return typeof (value as Readable).read === 'function' && 'readableEnded' in value;
 }
 
 /**
- * A legacy (streams1) readable stream, such as `new Stream()` from `node:stream`: an EventEmitter with
- * `pipe` that emits `'data'` and `'end'`, optionally with `pause`/`resume` (used for backpressure) and
- * `destroy` (called when the loop leaves early).
+ * A legacy (streams1) readable stream: any EventEmitter (`on` and `removeListener`) that emits `'data'`
+ * and then `'end'` — `new Stream()` from `node:stream`, or a plain `EventEmitter`. It may emit `'error'`
+ * and `'close'`. Optional methods are used when present: `pause()`/`resume()` for backpressure (without
+ * them the items it emits are buffered until read, never dropped), and `destroy()` when the loop leaves
+ * early.
  */
 export interface LegacyReadableStream extends NodeJS.EventEmitter {
-  pipe(...args: never[]): unknown;
+  pipe?(...args: never[]): unknown;
   pause?(): unknown;
   resume?(): unknown;
   destroy?(): unknown;
@@ -87,10 +100,10 @@ class LegacyReadable extends Readable {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const legacy = this.legacy;
-    legacy.off('data', this.onData);
-    legacy.off('end', this.onEnd);
-    legacy.off('error', this.onError);
-    legacy.off('close', this.onClose);
+    legacy.removeListener('data', this.onData);
+    legacy.removeListener('end', this.onEnd);
+    legacy.removeListener('error', this.onError);
+    legacy.removeListener('close', this.onClose);
     if (!this.legacyDone) {
       // Left early: destroy the legacy stream, or leave it paused for another reader.
       if (this.destroyLegacy && typeof legacy.destroy === 'function') legacy.destroy();
@@ -101,7 +114,8 @@ class LegacyReadable extends Readable {
 }
 
 /**
- * Iterates any Readable — including legacy (streams1, `'data'`-only) streams — as an async generator.
+ * Iterates any Readable — including legacy (streams1, `'data'`-only) streams and plain EventEmitters
+ * that emit `'data'` and `'end'` (see {@link LegacyReadableStream}) — as an async generator.
  *
  * - Backpressure: items are read only as the loop asks; the stream stays paused in between.
  * - Cleanup: breaking out of the loop destroys the stream, unless `{ destroyOnReturn: false }`.
@@ -120,7 +134,9 @@ export function fromReadable<T = unknown>(
   readable: TypedReadable<T> | Readable | NodeJS.ReadableStream | LegacyReadableStream,
   options?: FromReadableOptions,
 ): AsyncGenerator<T, void, undefined> {
-  if (!isNodeStream(readable)) fail('fromReadable', '`readable` to be a Readable stream', readable);
+  if (!isEmitter(readable)) {
+    fail('fromReadable', "`readable` to be a Readable stream or an EventEmitter emitting 'data' and 'end'", readable);
+  }
   checkStreamOptions('fromReadable', options);
   if (options?.destroyOnReturn !== undefined && typeof options.destroyOnReturn !== 'boolean') {
     fail('fromReadable', '`options.destroyOnReturn` to be a boolean', options.destroyOnReturn);
@@ -128,11 +144,18 @@ export function fromReadable<T = unknown>(
   const destroyOnReturn = options?.destroyOnReturn ?? true;
   if (isModernReadable(readable)) {
     if (options?.encoding) readable.setEncoding(options.encoding);
-    return readStream<T>(readable, destroyOnReturn);
+    return owned(readStream<T>(readable, destroyOnReturn), readable, destroyOnReturn);
   }
   // The wrapper is ours: always destroy it on exit, which detaches it from the legacy stream.
   const objectMode = options?.objectMode ?? true;
   const wrapper = new LegacyReadable(readable as LegacyReadableStream, destroyOnReturn, objectMode, options?.highWaterMark);
   if (options?.encoding) wrapper.setEncoding(options.encoding);
-  return readStream<T>(wrapper, true);
+  return owned(readStream<T>(wrapper, true), wrapper, true);
+}
+
+/** A loop returned before its first read still destroys the stream, as a `break` would. */
+function owned<T>(gen: AsyncGenerator<T, void, undefined>, stream: Readable, destroy: boolean): AsyncGenerator<T, void, undefined> {
+  return new OwnedGenerator(gen, (started) => {
+    if (!started && destroy && !stream.destroyed) stream.destroy();
+  });
 }

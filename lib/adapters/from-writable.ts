@@ -57,6 +57,6 @@ export function fromWritable<T = unknown>(
       );
     }
     used = true;
-    return writeAll(writable as Writable, source, { end, encoding, signal });
+    return writeAll(writable as Writable, source, { end, where: 'fromWritable', encoding, signal });
   };
 }

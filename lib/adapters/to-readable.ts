@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { kStopRequested } from '../internal/inbox.js';
+import { kStopRequested, refusePipeWhenUsed } from '../internal/inbox.js';
 import { Pump } from '../internal/pump.js';
 import type { StreamOptions } from '../internal/options.js';
 import type { TypedReadable } from '../internal/types.js';
@@ -29,6 +29,7 @@ type ItemOf<S> = S extends string
 class GenReadable<T> extends Readable {
   private readonly pump: Pump<T>;
   private readonly source: unknown;
+  private readonly where: string;
 
   constructor(source: unknown, options: ToReadableOptions) {
     const objectMode = options.objectMode ?? true;
@@ -36,7 +37,12 @@ class GenReadable<T> extends Readable {
     this.source = source;
     // Named like a fromGen stage: the option, else a generator function's own name.
     const name = options.name || (typeof source === 'function' ? source.name : '');
-    this.pump = new Pump<T>(this, `toReadable: source${name ? ` "${name}"` : ''}`, objectMode);
+    this.where = `toReadable: source${name ? ` "${name}"` : ''}`;
+    this.pump = new Pump<T>(this, this.where, objectMode);
+  }
+
+  override pipe<D extends NodeJS.WritableStream>(dest: D, options?: { end?: boolean }): D {
+    return refusePipeWhenUsed(this, dest, this.where) ? dest : super.pipe(dest, options);
   }
 
   override _read(): void {
@@ -56,8 +62,15 @@ class GenReadable<T> extends Readable {
     this.pump.read();
   }
 
+  // Lets an error wait behind the items produced before it (see Pump.afterRead).
+  override read(size?: number): T {
+    const chunk = super.read(size) as T;
+    this.pump.afterRead();
+    return chunk;
+  }
+
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    this.pump.abort();
+    this.pump.abort(err);
     cb(err);
   }
 

@@ -1,7 +1,7 @@
 import { Writable, type Readable } from 'node:stream';
 import { AbortError } from '../internal/errors.js';
 import type { StageContext } from '../internal/gen-duplex.js';
-import { Inbox, stopUpstream, trackUpstream } from '../internal/inbox.js';
+import { Inbox, stopUpstream, trackUpstream, guardByteWrites } from '../internal/inbox.js';
 import type { StreamOptions } from '../internal/options.js';
 import type { TypedWritable } from '../internal/types.js';
 import { checkFunction, checkStreamOptions } from '../internal/validate.js';
@@ -29,7 +29,8 @@ class SinkWritable<T> extends Writable {
     this.sink = sink;
     this.inbox = new Inbox<T>(this.writableHighWaterMark, !objectMode);
     this.inbox.onReturned = () => stopUpstream(this.upstream);
-    trackUpstream(this, this);
+    trackUpstream(this, this, 'toWritable');
+    if (!objectMode) guardByteWrites(this, 'toWritable');
   }
 
   private start(): void {

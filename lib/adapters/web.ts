@@ -2,6 +2,7 @@
 import { ReadableStream, type TransformStream, WritableStream } from 'node:stream/web';
 import { iteratorOf, type AnyIterator } from '../internal/pump.js';
 import type { AnyIterable } from '../internal/types.js';
+import { OwnedGenerator } from '../internal/sources.js';
 import { checkNonNegativeInt, checkOptions, fail, isIterable } from '../internal/validate.js';
 
 /** Options of {@link toWebReadable}. */
@@ -82,7 +83,10 @@ export function fromWebReadable<T>(stream: ReadableStream<T> | globalThis.Readab
   // Checked here, at call time: inside the generator body they would wait for the first `next()`.
   if (!isWebReadable(stream)) fail('fromWebReadable', '`stream` to be a Web ReadableStream', stream);
   if (stream.locked) fail('fromWebReadable', '`stream` to be unlocked (it already has a reader)', stream);
-  return readWeb(stream as ReadableStream<T>);
+  // Returned before its first read: cancel the stream all the same, as leaving the loop would.
+  return new OwnedGenerator(readWeb(stream as ReadableStream<T>), (started) =>
+    started ? undefined : (stream as ReadableStream<T>).cancel().catch(() => {}),
+  );
 }
 
 async function* readWeb<T>(stream: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
@@ -101,8 +105,11 @@ async function* readWeb<T>(stream: ReadableStream<T>): AsyncGenerator<T, void, u
   }
 }
 
-/** Runs a Web TransformStream as a generator stage: writes `source` in with backpressure, reads out. */
-export async function* transformStreamGen<I, O>(ts: TransformStream<I, O>, source: AnyIterable<I>): AsyncGenerator<O, void, undefined> {
+/**
+ * Runs a Web TransformStream as a generator stage: writes `source` in with backpressure, reads out.
+ * `feeds` (from `pipe()`/`run()`) collects the feed's promise, to be waited for after an early stop.
+ */
+export async function* transformStreamGen<I, O>(ts: TransformStream<I, O>, source: AnyIterable<I>, feeds?: Promise<void>[]): AsyncGenerator<O, void, undefined> {
   const writer = ts.writable.getWriter();
   let stopped = false;
   let feedError: unknown = undefined;
@@ -119,13 +126,15 @@ export async function* transformStreamGen<I, O>(ts: TransformStream<I, O>, sourc
         inSource = true;
       }
       inSource = false;
-      if (!stopped) await writer.close();
+      // An errored transform rejects close(): its own error reaches the reading side, which reports it.
+      if (!stopped) await writer.close().catch(() => {});
     } catch (err) {
       inSource = false;
       feedError = err;
       await writer.abort(err).catch(() => {});
     }
   })();
+  feeds?.push(feed);
   try {
     for await (const item of readWeb(ts.readable)) yield item;
     if (feedError !== undefined) throw feedError;

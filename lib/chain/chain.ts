@@ -2,11 +2,17 @@ import { Readable, Writable } from 'node:stream';
 import { fromReadable } from '../adapters/from-readable.js';
 import { fromWritable } from '../adapters/from-writable.js';
 import { fromWebReadable, isWebReadable } from '../adapters/web.js';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { GenDuplex } from '../internal/gen-duplex.js';
+import type { StageOrigin } from '../internal/pump.js';
 import { fuseGen } from '../internal/kernel.js';
 import { resolveDuplexOptions } from '../internal/options.js';
-import { markExternal } from '../internal/stage-error.js';
+import { markExternal, tagError } from '../internal/stage-error.js';
 import { fail, isIterable, isNodeStream, isWritableStream } from '../internal/validate.js';
+import { describe, GenstreamArgumentError } from '../internal/errors.js';
+import { isThenable } from '../internal/kernel.js';
+import { isGeneratorFunction, isOperator } from '../internal/operator.js';
+import { OwnedGenerator, releaseIterator } from '../internal/sources.js';
 import { compose, guardSource } from './compose.js';
 import { FusedDuplex } from '../internal/fused-duplex.js';
 import { plan, type Segment } from './stage.js';
@@ -42,53 +48,151 @@ export const chain: ChainFn = (...stages: unknown[]) => {
   if (segments.length === 1 && segments[0].kind === 'fused') {
     return new FusedDuplex(segments[0].infos, 'chain', options);
   }
-  return new ChainDuplex((source, ctx) => compose(segments, source, ctx), 'chain', options);
+  const duplex = new ChainDuplex((source, ctx) => compose(segments, source, ctx), 'chain', options, lastStage(segments));
+  duplex.own(segments);
+  return duplex;
 };
+
+/** The stage whose output leaves the chain (named when it yields a value the stream cannot carry). */
+function lastStage(segments: readonly Segment[]): StageOrigin | undefined {
+  const seg = segments[segments.length - 1];
+  if (seg === undefined) return undefined;
+  if (seg.kind !== 'fused') return { index: seg.stage, label: seg.label };
+  const last = seg.infos[seg.infos.length - 1];
+  return { index: last.stage, label: last.info.label };
+}
 
 /** chain()'s Duplex when it has generator or stream stages. */
 class ChainDuplex extends GenDuplex<unknown, unknown> {
+  private segments: readonly Segment[] = [];
+  private readonly onStageError: ((err: Error) => void)[] = [];
+
+  /**
+   * Takes the stream instances given as stages: an error one of them emits before the chain has
+   * started it (nobody reads it yet) fails the chain, attributed to that stage, instead of crashing
+   * the process; they are all destroyed with the chain.
+   */
+  own(segments: readonly Segment[]): void {
+    this.segments = segments;
+    for (const seg of segments) {
+      if (seg.kind !== 'stream') continue;
+      const onError = (err: Error): void => {
+        tagError(err, seg.stage, seg.label);
+        this.destroy(err);
+      };
+      this.onStageError.push(onError);
+      seg.stream.on('error', onError);
+    }
+  }
+
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // An error from outside (`destroy(err)`, or the pipeline passing on another stream's error) reaches
     // the stages through their source: mark it so that the stage rethrowing it is not blamed. A
     // stage's own error is already attributed by now (the first record wins).
     markExternal(err);
+    // The stream instances given as stages belong to the chain, even those it never started.
+    let i = 0;
+    for (const seg of this.segments) if (seg.kind === 'stream') seg.stream.off('error', this.onStageError[i++]);
+    destroyStageStreams(this.segments);
     super._destroy(err, cb);
   }
 }
 
+/** What `pipe()`/`run()` read: the source as an iterable, and the stream behind it, if any. */
+interface Root {
+  iterable: AsyncIterable<unknown> | Iterable<unknown>;
+  stream: Readable | WebReadableStream | null;
+}
+
 /** Turns what `pipe()`/`run()` accept as a source into an iterable (validated at call time). */
-function sourceIterable(where: string, source: unknown): AsyncIterable<unknown> | Iterable<unknown> {
+function sourceIterable(where: string, source: unknown): Root {
   if (typeof source === 'function') {
     const out = (source as () => unknown)();
     if (!isIterable(out)) fail(where, '`source` function to return an iterable or async iterable', out);
-    return out;
+    return { iterable: out, stream: null };
   }
   if (source instanceof Writable && !(source instanceof Readable)) {
     fail(where, '`source` to be readable; a Writable can only be the sink (the last argument of run())', source);
   }
-  if (source instanceof Readable || (isNodeStream(source) && !isIterable(source))) return fromReadable(source as Readable);
-  if (isWebReadable(source)) return fromWebReadable(source);
+  if (source instanceof Readable || (isNodeStream(source) && !isIterable(source))) {
+    return { iterable: fromReadable(source as Readable), stream: source instanceof Readable ? source : null };
+  }
+  if (isWebReadable(source)) return { iterable: fromWebReadable(source), stream: source as WebReadableStream };
   if (typeof source === 'string' || !isIterable(source)) {
     fail(where, '`source` to be an iterable, an async iterable, a generator function, a Readable or a ReadableStream', source);
   }
-  return source;
+  return { iterable: source, stream: null };
 }
 
-function pipeSegments(segments: Segment[], source: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<unknown, void, undefined> {
-  if (segments.length === 1 && segments[0].kind === 'fused') return fuseGen(segments[0].infos, source);
-  return piped(segments, source);
+/** One run of `pipe()`/`run()`. */
+interface PipeRun {
+  /** The output was read to its end. */
+  complete: boolean;
+  /** Aborts the generator stages' `ctx.signal` when the run stops early. */
+  readonly controller: AbortController;
+  /** The feeds of its stream stages (see toGenWith). */
+  readonly feeds: Promise<void>[];
 }
 
-async function* piped(segments: Segment[], source: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<unknown, void, undefined> {
-  const controller = new AbortController();
-  let complete = false;
+function pipeSegments(segments: Segment[], root: Root): AsyncGenerator<unknown, void, undefined> {
+  const source = root.iterable;
+  const state: PipeRun = { complete: false, controller: new AbortController(), feeds: [] };
+  const out = segments.length === 1 && segments[0].kind === 'fused' ? fuseGen(segments[0].infos, source) : piped(segments, root, state);
+  // A consumer may stop before its first read (`return()` on a fresh generator skips its body): release
+  // what the call already holds all the same — the source, and the stream instances given as stages.
+  // A consumer that stops later: destroy the root stream first, so that stages waiting on it settle.
+  return new OwnedGenerator(out, (started) => (started ? releaseRoot(root) : releaseUnread(segments, source)));
+}
+
+async function releaseUnread(segments: readonly Segment[], source: unknown): Promise<void> {
+  destroyStageStreams(segments);
+  await releaseIterator(source);
+}
+
+/** The stream instances given as stages belong to the run: destroy those still alive. */
+function destroyStageStreams(segments: readonly Segment[]): void {
+  for (const seg of segments) if (seg.kind === 'stream' && !seg.stream.destroyed) seg.stream.destroy();
+}
+
+/**
+ * Releases the root source when the run ends, whatever the stages did with it (a stage may stop, or
+ * fail, without reading it): a root Readable not read to its end is destroyed; a root iterator nobody
+ * started (a tee branch, a generator) is returned; a started one is asked to return without waiting
+ * (it may be busy in user code, and then returns at its next `yield`). Destroying a root stream lets
+ * everything waiting on it settle.
+ */
+async function releaseRoot(root: Root): Promise<void> {
+  const stream = root.stream;
+  if (stream instanceof Readable) {
+    if (!stream.readableEnded && !stream.destroyed) stream.destroy();
+    return;
+  }
+  const it = root.iterable;
+  if (it instanceof OwnedGenerator && !it.started) await it.return();
+  else void releaseIterator(it).catch(() => {});
+}
+
+async function* piped(segments: Segment[], root: Root, state: PipeRun): AsyncGenerator<unknown, void, undefined> {
+  const source = root.iterable;
   try {
     if (segments.length === 0) yield* source as AsyncIterable<unknown>;
     // A fused first segment marks its source's errors itself; a generator or stream stage would rethrow them.
-    else yield* compose(segments, segments[0].kind === 'fused' ? source : guardSource(source), { signal: controller.signal });
-    complete = true;
+    else {
+      const ctx = { signal: state.controller.signal, feeds: state.feeds };
+      yield* compose(segments, segments[0].kind === 'fused' ? source : guardSource(source), ctx);
+    }
+    state.complete = true;
   } finally {
-    if (!complete) controller.abort();
+    if (!state.complete) state.controller.abort();
+    // A stage may have stopped (or failed) without reading its source, or before a stream stage after
+    // it started: release them all the same.
+    destroyStageStreams(segments);
+    await releaseRoot(root);
+    // The feeds of stream stages read ahead, so one may still wait inside its source: with the root
+    // stream destroyed it settles now; a root generator busy producing its next item returns right
+    // after yielding it (as with stream.pipeline, which also waits for it). Wait for them, so every
+    // stage and the source are returned (their `finally` runs) before pipe()/run() settle.
+    if (state.feeds.length > 0) await Promise.all(state.feeds);
   }
 }
 
@@ -131,18 +235,40 @@ export const pipe: PipeFn = (source: unknown, ...stages: unknown[]) => {
 // (Cast: the overloads resolve with the sink's result, or `void` for a Writable sink.)
 export const run = ((source: unknown, ...rest: unknown[]): Promise<unknown> => {
   const sink = rest.pop();
-  if (typeof sink !== 'function' && !isWritableStream(sink)) {
-    fail('run', 'the last argument (`sink`) to be an async function or a Writable stream', sink);
-  }
+  checkSink(sink, rest.length);
   const segments = plan('run', rest);
   return runInto(pipeSegments(segments, sourceIterable('run', source)), sink);
 }) as RunFn;
 
+const SINK = 'the last argument (`sink`) to be a function that consumes the output (e.g. toArray, or async (source) => { for await (...) }) or a Writable stream';
+
+/** The last argument of run() must consume the output; a stage there would leave it unconsumed. */
+function checkSink(sink: unknown, index: number): void {
+  if (isWritableStream(sink)) return;
+  if (typeof sink !== 'function') fail('run', SINK, sink);
+  if (isOperator(sink) || isGeneratorFunction(sink)) {
+    throw new GenstreamArgumentError(
+      `run: expected ${SINK}, got ${describe(sink)} at position ${index}, which is a stage: it returns the output ` +
+        'instead of consuming it — add a sink after it (e.g. toArray or forEach(fn))',
+    );
+  }
+}
+
 async function runInto(out: AsyncGenerator<unknown, void, undefined>, sink: unknown): Promise<unknown> {
   try {
-    if (typeof sink === 'function') return await (sink as (src: AsyncGenerator<unknown>) => unknown)(out);
-    await fromWritable(sink as Writable)(out);
-    return undefined;
+    if (typeof sink !== 'function') {
+      await fromWritable(sink as Writable)(out);
+      return undefined;
+    }
+    const result = (sink as (src: AsyncGenerator<unknown>) => unknown)(out);
+    if (result != null && !isThenable(result) && (isIterable(result) || isNodeStream(result)) && typeof result !== 'string') {
+      // A plain function stage (`(src) => src`, `(src) => map(f)(src)`) as the last argument.
+      throw new GenstreamArgumentError(
+        `run: expected ${SINK}; the last argument returned ${describe(result)} without consuming the output: ` +
+          'it is a stage — add a sink after it (e.g. toArray or forEach(fn))',
+      );
+    }
+    return await result;
   } finally {
     await out.return(undefined);
   }

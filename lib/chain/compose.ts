@@ -5,16 +5,19 @@
  * they came from (see `failedStage`) without being altered.
  */
 import type { Duplex } from 'node:stream';
-import { toGen } from '../adapters/to-gen.js';
+import { toGenWith } from '../adapters/to-gen.js';
 import { transformStreamGen } from '../adapters/web.js';
 import { NotIterableError } from '../internal/errors.js';
-import { fuseGen } from '../internal/kernel.js';
+import { fuseStage } from '../internal/kernel.js';
+import { keepLineItems } from '../internal/line-items.js';
 import { markExternal, tagError } from '../internal/stage-error.js';
 import { isDuplexStream } from '../internal/validate.js';
 import { streamLabel, type Segment } from './stage.js';
 
 export interface ComposeContext {
   signal: AbortSignal;
+  /** `pipe()`/`run()`: the feeds of the stream stages, waited for after an early stop (see toGenWith). */
+  feeds?: Promise<void>[];
 }
 
 /**
@@ -26,6 +29,7 @@ class Tagged<T> implements AsyncIterableIterator<T> {
   private readonly onError: (err: unknown) => never;
 
   constructor(iterable: AsyncIterable<T>, stage: number, label: string) {
+    keepLineItems(iterable, this);
     this.it = iterable[Symbol.asyncIterator]();
     this.onError = (err: unknown): never => {
       tagError(err, stage, label);
@@ -121,8 +125,8 @@ function toAsyncIterable(value: unknown, stage: number, label: string): AsyncIte
   throw err;
 }
 
-function streamStage(stream: Duplex, source: AsyncIterable<unknown>, seg: { stage: number; label: string }): AsyncIterable<unknown> {
-  return new Tagged(toGen(stream, { name: `stage ${seg.stage}` })(source), seg.stage, seg.label);
+function streamStage(stream: Duplex, source: AsyncIterable<unknown>, seg: { stage: number; label: string }, feeds: Promise<void>[] | undefined): AsyncIterable<unknown> {
+  return new Tagged(toGenWith(stream, { name: `stage ${seg.stage}` }, feeds)(source), seg.stage, seg.label);
 }
 
 /** Applies `segments` to `source` in order and returns the last segment's output. */
@@ -131,7 +135,7 @@ export function compose(segments: readonly Segment[], source: AsyncIterable<unkn
   for (const seg of segments) {
     switch (seg.kind) {
       case 'fused':
-        current = fuseGen(seg.infos, current);
+        current = fuseStage(seg.infos, current);
         break;
       case 'fn': {
         let out: unknown;
@@ -143,15 +147,15 @@ export function compose(segments: readonly Segment[], source: AsyncIterable<unkn
         }
         // A function that returns a stream is a stream factory: label the stage as the stream it made.
         current = isDuplexStream(out)
-          ? streamStage(out as unknown as Duplex, current, { stage: seg.stage, label: streamLabel(out) })
+          ? streamStage(out as unknown as Duplex, current, { stage: seg.stage, label: streamLabel(out) }, ctx.feeds)
           : new Tagged(toAsyncIterable(out, seg.stage, seg.label), seg.stage, seg.label);
         break;
       }
       case 'stream':
-        current = streamStage(seg.stream, current, seg);
+        current = streamStage(seg.stream, current, seg, ctx.feeds);
         break;
       case 'web':
-        current = new Tagged(transformStreamGen(seg.ts, current), seg.stage, seg.label);
+        current = new Tagged(transformStreamGen(seg.ts, current, ctx.feeds), seg.stage, seg.label);
         break;
     }
   }

@@ -22,6 +22,14 @@ export type ChainStage<I, O> = StageFn<I, O> | TypedDuplex<I, O> | TransformStre
 /** A source for `pipe()`/`run()`: an iterable, a generator (function), a Readable or a Web ReadableStream. */
 export type PipeSource<T> = AnyIterable<T> | (() => AnyIterable<T>) | TypedReadable<T> | WebReadableStream<T> | globalThis.ReadableStream<T>;
 
+/**
+ * `run()`'s check on its sink: a function that returns an async iterable (an operator such as `map(f)`,
+ * a generator stage) is a stage, and would leave the output unconsumed — a compile error naming why.
+ */
+export type NotAStage<R> = R extends AsyncIterable<unknown>
+  ? { readonly 'run(): the last argument must consume the output; this one returns an async iterable, so it is a stage — add a sink such as toArray': never }
+  : unknown;
+
 /** A function consuming the output of `run()`; `run()` resolves with what it returns. */
 export type RunSinkFn<T, R> = (source: AsyncGenerator<T, void, undefined>) => R | Promise<R>;
 
@@ -61,21 +69,24 @@ export interface PipeFn {
   (source: PipeSource<unknown>, ...stages: ChainStage<unknown, unknown>[]): AsyncGenerator<unknown, void, undefined>;
 }
 
+type AnyStage = ChainStage<unknown, unknown>;
+type Stages13 = [AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage, AnyStage];
+
 export interface RunFn {
   // An async (or sync) function sink: resolves with what it returns.
-  <A, R>(source: PipeSource<A>, sink: RunSinkFn<A, R>): Promise<R>;
-  <A, B, R>(source: PipeSource<A>, s1: ChainStage<A, B>, sink: RunSinkFn<B, R>): Promise<R>;
-  <A, B, C, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, sink: RunSinkFn<C, R>): Promise<R>;
-  <A, B, C, D, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, sink: RunSinkFn<D, R>): Promise<R>;
-  <A, B, C, D, E, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, sink: RunSinkFn<E, R>): Promise<R>;
-  <A, B, C, D, E, F, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, sink: RunSinkFn<F, R>): Promise<R>;
-  <A, B, C, D, E, F, G, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, sink: RunSinkFn<G, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, sink: RunSinkFn<H, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, sink: RunSinkFn<I, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, sink: RunSinkFn<J, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, K, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, sink: RunSinkFn<K, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, K, L, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, sink: RunSinkFn<L, R>): Promise<R>;
-  <A, B, C, D, E, F, G, H, I, J, K, L, M, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, s12: ChainStage<L, M>, sink: RunSinkFn<M, R>): Promise<R>;
+  <A, R>(source: PipeSource<A>, sink: RunSinkFn<A, R> & NotAStage<R>): Promise<R>;
+  <A, B, R>(source: PipeSource<A>, s1: ChainStage<A, B>, sink: RunSinkFn<B, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, sink: RunSinkFn<C, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, sink: RunSinkFn<D, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, sink: RunSinkFn<E, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, sink: RunSinkFn<F, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, G, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, sink: RunSinkFn<G, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, sink: RunSinkFn<H, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, sink: RunSinkFn<I, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, sink: RunSinkFn<J, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, K, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, sink: RunSinkFn<K, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, K, L, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, sink: RunSinkFn<L, R> & NotAStage<R>): Promise<R>;
+  <A, B, C, D, E, F, G, H, I, J, K, L, M, R>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, s12: ChainStage<L, M>, sink: RunSinkFn<M, R> & NotAStage<R>): Promise<R>;
   // A Writable sink: resolves once it has finished.
   <A>(source: PipeSource<A>, sink: Writable): Promise<void>;
   <A, B>(source: PipeSource<A>, s1: ChainStage<A, B>, sink: Writable): Promise<void>;
@@ -91,5 +102,6 @@ export interface RunFn {
   <A, B, C, D, E, F, G, H, I, J, K, L>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, sink: Writable): Promise<void>;
   <A, B, C, D, E, F, G, H, I, J, K, L, M>(source: PipeSource<A>, s1: ChainStage<A, B>, s2: ChainStage<B, C>, s3: ChainStage<C, D>, s4: ChainStage<D, E>, s5: ChainStage<E, F>, s6: ChainStage<F, G>, s7: ChainStage<G, H>, s8: ChainStage<H, I>, s9: ChainStage<I, J>, s10: ChainStage<J, K>, s11: ChainStage<K, L>, s12: ChainStage<L, M>, sink: Writable): Promise<void>;
   // Beyond 12 stages: still a stage list ending in a sink (`never` accepts a sink typed for any item).
-  (source: PipeSource<unknown>, ...stagesAndSink: [...ChainStage<unknown, unknown>[], RunSink<never, unknown>]): Promise<unknown>;
+  // Only from 13 stages on, so a bad sink after fewer stages is reported by the typed overloads above.
+  (source: PipeSource<unknown>, ...stagesAndSink: [...Stages13, ...ChainStage<unknown, unknown>[], RunSink<never, unknown>]): Promise<unknown>;
 }

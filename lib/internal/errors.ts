@@ -16,8 +16,23 @@ export type GenstreamErrorCode =
 const CODE_PREFIX = 'ERR_GENSTREAM_';
 
 /**
+ * Recognises an error made by any copy of genstream (the ESM and the CJS build loaded side by side, or
+ * two installed versions): by its stable `code`, not by its prototype. Used by every error class's
+ * `Symbol.hasInstance`, so `err instanceof NullValueError` holds across copies.
+ */
+function hasCode(value: unknown, matches: (code: string) => boolean): boolean {
+  if (!(value instanceof Error)) return false;
+  const code = (value as { code?: unknown }).code;
+  return typeof code === 'string' && matches(code);
+}
+
+/**
  * Base class of every error genstream raises itself. `err instanceof GenstreamError` is also true for
  * {@link GenstreamArgumentError}, which extends `TypeError` so argument checks stay `TypeError`s.
+ *
+ * `instanceof` checks go by `err.code` (every genstream code starts with `ERR_GENSTREAM_`), so they
+ * hold across copies of the package (an error thrown by the CommonJS build is `instanceof` the ESM
+ * class). Matching on `err.code` directly is the most portable check of all.
  *
  * @example
  * ```ts
@@ -30,19 +45,21 @@ export class GenstreamError extends Error {
   constructor(code: GenstreamErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
-    this.name = new.target.name;
+    // A literal per class (not `new.target.name`): bundlers rename classes (`_GenstreamError`).
+    this.name = 'GenstreamError';
   }
 
-  // Argument errors must be TypeErrors, so they cannot inherit from this class; recognise them by code.
   static override [Symbol.hasInstance](value: unknown): boolean {
-    if (this !== GenstreamError) return Function.prototype[Symbol.hasInstance].call(this, value);
-    return (
-      value instanceof Error &&
-      typeof (value as { code?: unknown }).code === 'string' &&
-      (value as unknown as { code: string }).code.startsWith(CODE_PREFIX)
-    );
+    if (this === GenstreamError) return hasCode(value, (code) => code.startsWith(CODE_PREFIX));
+    // A subclass: match its own code (set by `codeOf`), across copies too.
+    const own = codes.get(this);
+    if (own !== undefined) return hasCode(value, (code) => code === own);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }
+
+/** The code of each genstream error subclass, for `instanceof` by code. */
+const codes = new Map<unknown, string>();
 
 /**
  * A bad argument at call time: a non-function where a stage is expected, a non-stream where a stream is
@@ -54,6 +71,10 @@ export class GenstreamArgumentError extends TypeError {
     super(message);
     this.name = 'GenstreamArgumentError';
   }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasCode(value, (code) => code === 'ERR_GENSTREAM_INVALID_ARG');
+  }
 }
 
 /** A stage yielded `null` or `undefined` into an object-mode stream. Code `ERR_GENSTREAM_NULL_VALUE`. */
@@ -64,36 +85,67 @@ export class NullValueError extends GenstreamError {
       `${where} yielded null or undefined; object streams cannot carry null (it means end-of-stream) — ` +
         'skip the value or wrap it, e.g. { value: null }',
     );
+    this.name = 'NullValueError';
   }
 }
+codes.set(NullValueError, 'ERR_GENSTREAM_NULL_VALUE');
 
-/** A stage yielded something other than a Buffer, Uint8Array or string into a byte stream. */
+/**
+ * A value that is not a Buffer, Uint8Array or string met a byte stream or a text operator: a stage
+ * yielded it into a byte-mode readable side, it was written into a byte-mode writable side, or it
+ * reached `lines()`/`decode()`/`ndjsonParse()`/`encode()`. Code `ERR_GENSTREAM_INVALID_CHUNK`.
+ */
 export class InvalidChunkError extends GenstreamError {
-  constructor(where: string, got: unknown) {
+  /**
+   * `where` names the stage; `message`, when given, replaces the default text (which says the stage
+   * yielded `got` into a byte stream).
+   */
+  constructor(where: string, got: unknown, message?: string) {
     super(
       'ERR_GENSTREAM_INVALID_CHUNK',
-      `${where} yielded ${describe(got)} into a byte stream; byte streams carry Buffer, Uint8Array or ` +
-        'string chunks — set objectMode (or readableObjectMode) to carry other values',
+      message ??
+        `${where} yielded ${describe(got)} into a byte stream; byte streams carry Buffer, Uint8Array or ` +
+          'string chunks — set objectMode (or readableObjectMode) to carry other values',
     );
+    this.name = 'InvalidChunkError';
   }
 }
+codes.set(InvalidChunkError, 'ERR_GENSTREAM_INVALID_CHUNK');
 
 /** A one-shot object (a stream instance, a generator) was used a second time. */
 export class AlreadyUsedError extends GenstreamError {
   constructor(message: string) {
     super('ERR_GENSTREAM_ALREADY_USED', message);
+    this.name = 'AlreadyUsedError';
   }
 }
+codes.set(AlreadyUsedError, 'ERR_GENSTREAM_ALREADY_USED');
 
-/** A stage returned something that is neither an async iterable nor an iterable. */
+/**
+ * A stage returned something that is neither an async iterable nor an iterable — most often a Promise,
+ * because an `async function` was used where an `async function*` belongs.
+ */
 export class NotIterableError extends GenstreamError {
   constructor(where: string, got: unknown) {
     super(
       'ERR_GENSTREAM_NOT_ITERABLE',
-      `${where} returned ${describe(got)}; a generator stage must return an async iterable or an ` +
-        'iterable (write it as an async function*)',
+      isThenable(got)
+        ? `${where} returned a Promise: an async function is not a generator stage; write it as an ` +
+            '`async function*` that yields its output (a function that only consumes its source is a sink: ' +
+            'use it with toWritable() or as the last argument of run())'
+        : `${where} returned ${describe(got)}; a generator stage must return an async iterable or an ` +
+            'iterable (write it as an async function*)',
     );
+    this.name = 'NotIterableError';
+    // The Promise is dropped: if it rejects later (its source fails when the stream is destroyed),
+    // that must not become an unhandled rejection.
+    if (isThenable(got)) got.then(undefined, () => {});
   }
+}
+codes.set(NotIterableError, 'ERR_GENSTREAM_NOT_ITERABLE');
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value != null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**
@@ -111,10 +163,12 @@ export class LineTooLongError extends GenstreamError {
       `${where}: line ${lineNumber} is longer than maxLineLength (${maxLineLength} characters); check that the ` +
         'input is line-delimited text, or raise { maxLineLength } if such long lines are expected',
     );
+    this.name = 'LineTooLongError';
     this.lineNumber = lineNumber;
     this.maxLineLength = maxLineLength;
   }
 }
+codes.set(LineTooLongError, 'ERR_GENSTREAM_LINE_TOO_LONG');
 
 /**
  * A line of an NDJSON stream is not valid JSON. Code `ERR_GENSTREAM_BAD_JSON`. The message names the
@@ -132,21 +186,30 @@ export class BadJsonError extends GenstreamError {
         '{ onError } to skip bad lines',
       { cause },
     );
+    this.name = 'BadJsonError';
     this.lineNumber = lineNumber;
   }
 }
+codes.set(BadJsonError, 'ERR_GENSTREAM_BAD_JSON');
 
 /** `true` for the `AbortError` genstream (and Node) raise when a signal aborts a stream. */
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && err.name === 'AbortError';
 }
 
-/** Node-style AbortError (`name: 'AbortError'`, `code: 'ABORT_ERR'`) carrying the signal's reason. */
+/**
+ * Node-style AbortError (`name: 'AbortError'`, `code: 'ABORT_ERR'`) carrying the signal's reason.
+ * `instanceof` matches by name and code, so Node's own AbortErrors and other copies' match too.
+ */
 export class AbortError extends Error {
   readonly code = 'ABORT_ERR' as const;
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AbortError';
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return hasCode(value, (code) => code === 'ABORT_ERR') && (value as Error).name === 'AbortError';
   }
 }
 

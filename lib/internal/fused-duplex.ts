@@ -8,8 +8,10 @@
  * delays only the write that caused it.
  */
 import { Duplex, type Readable } from 'node:stream';
+import { ErrorAfterItems } from './after-items.js';
 import { NullValueError } from './errors.js';
-import { kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
+import { tagError } from './stage-error.js';
+import { kStopRequested, refusePipeWhenUsed, stopUpstream, trackUpstream, guardByteWrites } from './inbox.js';
 import { compile, type FusableInfo, type KernelState, type Pending, type Push } from './kernel.js';
 import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 
@@ -17,12 +19,21 @@ type Callback = (err?: Error | null) => void;
 
 /** Terminal step: pushes into the stream's readable side. */
 class Emit implements Push {
+  private readonly where: string;
   constructor(
     private readonly stream: FusedDuplex,
-    private readonly where: string,
-  ) {}
+    where: string,
+    /** The last fused step: it yielded what reaches this terminal. */
+    private readonly origin: { stage: number; info: FusableInfo },
+  ) {
+    this.where = origin.stage >= 0 ? `${where}: stage ${origin.stage} (${origin.info.label})` : where;
+  }
   push(value: unknown): Pending {
-    if (value == null) throw new NullValueError(this.where);
+    if (value == null) {
+      const err = new NullValueError(this.where);
+      tagError(err, this.origin.stage, this.origin.info.label);
+      throw err;
+    }
     // After an early stop the readable side is closed; an async step still finishing its item is dropped.
     if (!this.stream.outputClosed) this.stream.push(value);
   }
@@ -38,11 +49,17 @@ export class FusedDuplex extends Duplex {
   /** `push(null)` has been called: nothing more may be pushed. */
   outputClosed = false;
   upstream: Readable | null = null;
+  /** Names the stream in error messages. */
+  private readonly where: string;
+  /** A step's error reaches the consumer after the items pushed before it. */
+  private readonly errors = new ErrorAfterItems(this);
 
   constructor(infos: { info: FusableInfo; stage: number }[], where: string, o: ResolvedDuplexOptions) {
     super(nodeDuplexOptions(o));
-    this.head = compile(infos, new Emit(this, where), this.state);
-    trackUpstream(this, this);
+    this.head = compile(infos, new Emit(this, where, infos[infos.length - 1]), this.state);
+    trackUpstream(this, this, where);
+    if (!o.writableObjectMode) guardByteWrites(this, where);
+    this.where = where;
     // take(0) and the like want no input at all: end now, and stop an upstream as soon as it is piped in.
     if (this.state.stopped) this.stopEarly(true);
     this.on('pipe', (src: Readable) => {
@@ -57,12 +74,12 @@ export class FusedDuplex extends Duplex {
     try {
       pending = this.head.push(chunk);
     } catch (err) {
-      return cb(err as Error);
+      return this.errors.fail(err);
     }
     if (pending !== undefined) {
       pending.then(
         () => this.afterWrite(cb, before),
-        (err: unknown) => cb(err as Error),
+        (err: unknown) => this.errors.fail(err),
       );
     } else this.afterWrite(cb, before);
   }
@@ -81,12 +98,12 @@ export class FusedDuplex extends Duplex {
       try {
         pending = head.push(chunks[i].chunk);
       } catch (err) {
-        return cb(err as Error);
+        return this.errors.fail(err);
       }
       if (pending !== undefined) {
         pending.then(
           () => this.writeFrom(chunks, i + 1, cb, before),
-          (err: unknown) => cb(err as Error),
+          (err: unknown) => this.errors.fail(err),
         );
         return;
       }
@@ -105,6 +122,22 @@ export class FusedDuplex extends Duplex {
     else this.held = cb;
   }
 
+  override pipe<D extends NodeJS.WritableStream>(dest: D, options?: { end?: boolean }): D {
+    return refusePipeWhenUsed(this, dest, this.where) ? dest : super.pipe(dest, options);
+  }
+
+  // Lets an error wait behind the items produced before it (see ErrorAfterItems).
+  override read(size?: number): unknown {
+    const chunk: unknown = super.read(size);
+    this.errors.afterRead();
+    return chunk;
+  }
+
+  override _destroy(err: Error | null, cb: Callback): void {
+    this.errors.cancel();
+    cb(err);
+  }
+
   override _read(): void {
     const cb = this.held;
     if (cb !== null) {
@@ -119,7 +152,7 @@ export class FusedDuplex extends Duplex {
     try {
       pending = this.head.flush();
     } catch (err) {
-      return cb(err as Error);
+      return this.errors.fail(err);
     }
     if (pending !== undefined) {
       pending.then(
@@ -127,7 +160,7 @@ export class FusedDuplex extends Duplex {
           this.endReadable();
           cb();
         },
-        (err: unknown) => cb(err as Error),
+        (err: unknown) => this.errors.fail(err),
       );
     } else {
       this.endReadable();
@@ -144,13 +177,13 @@ export class FusedDuplex extends Duplex {
         if (pending !== undefined) {
           pending.then(
             () => this.endReadable(),
-            (err: unknown) => this.destroy(err as Error),
+            (err: unknown) => this.errors.fail(err),
           );
           stopUpstream(this.upstream);
           return;
         }
       } catch (err) {
-        this.destroy(err as Error);
+        this.errors.fail(err);
         return;
       }
     }

@@ -18,9 +18,9 @@
  */
 import { Duplex, type Readable } from 'node:stream';
 import { AbortError } from './errors.js';
-import { Inbox, kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
+import { Inbox, kStopRequested, refusePipeWhenUsed, stopUpstream, trackUpstream, guardByteWrites } from './inbox.js';
 import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
-import { Pump } from './pump.js';
+import { Pump, type StageOrigin } from './pump.js';
 
 type Callback = (err?: Error | null) => void;
 
@@ -42,15 +42,18 @@ export class GenDuplex<I, O> extends Duplex {
   private finalCb: Callback | null = null;
   upstream: Readable | null = null;
 
-  constructor(body: StageBody<I, O>, where: string, o: ResolvedDuplexOptions) {
+  /** `origin`: the chain stage whose output the readable side carries (named in bad-value errors). */
+  constructor(body: StageBody<I, O>, where: string, o: ResolvedDuplexOptions, origin?: StageOrigin) {
     super(nodeDuplexOptions(o));
     this.body = body;
     this.where = where;
     this.inbox = new Inbox<I>(this.writableHighWaterMark, !o.writableObjectMode);
     this.inbox.onSettled = this.releaseFinal.bind(this);
     this.inbox.onReturned = () => stopUpstream(this.upstream);
-    this.pump = new Pump<O>(this, where, o.readableObjectMode, { onIteratorDone: () => this.inbox.return() });
-    trackUpstream(this, this);
+    const valueWhere = origin === undefined ? where : `${where}: stage ${origin.index} (${origin.label})`;
+    this.pump = new Pump<O>(this, valueWhere, o.readableObjectMode, { onIteratorDone: () => this.inbox.return(), origin });
+    trackUpstream(this, this, where);
+    if (!o.writableObjectMode) guardByteWrites(this, where);
   }
 
   private start(): void {
@@ -95,11 +98,22 @@ export class GenDuplex<I, O> extends Duplex {
     this.pump.read();
   }
 
+  override pipe<D extends NodeJS.WritableStream>(dest: D, options?: { end?: boolean }): D {
+    return refusePipeWhenUsed(this, dest, this.where) ? dest : super.pipe(dest, options);
+  }
+
+  // Lets an error wait behind the items produced before it (see Pump.afterRead).
+  override read(size?: number): O {
+    const chunk = super.read(size) as O;
+    this.pump.afterRead();
+    return chunk;
+  }
+
   override _destroy(err: Error | null, cb: Callback): void {
     // A stage that ran to its end is not aborted by the auto-destroy that follows a normal end.
     if (err !== null || !this.pump.completed) this.controller?.abort(err ?? new AbortError());
     this.inbox.fail(err ?? new AbortError('The stream was destroyed'));
-    this.pump.abort();
+    this.pump.abort(err);
     cb(err);
   }
 

@@ -11,6 +11,7 @@
  * and by `pipe()`/`run()`.
  */
 import { inlineRuns } from './inline.js';
+import { isLineItems, markLineItems } from './line-items.js';
 import { markExternal, tagError } from './stage-error.js';
 
 export type Pending = void | Promise<void>;
@@ -86,6 +87,14 @@ export const kFuse: unique symbol = Symbol.for('genstream.fuse') as never;
 export interface FusableInfo {
   factory: StepFactory;
   label: string;
+  /** The step passes items through unchanged (filter, take, ...): a source of lines stays one. */
+  keepsItems?: boolean;
+}
+
+/** `fuseGen`, keeping the "these are lines" mark when every step passes items through unchanged. */
+export function fuseStage<O>(infos: readonly { info: FusableInfo; stage: number }[], source: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<O, void, undefined> {
+  const out = fuseGen<O>(infos, source);
+  return isLineItems(source) && infos.every((i) => i.info.keepsItems === true) ? markLineItems(out) : out;
 }
 
 export function fusableOf(value: unknown): FusableInfo | undefined {

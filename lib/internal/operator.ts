@@ -3,7 +3,7 @@
  * generator stage (usable in `stream.pipeline`, `for await`, `pipe()`) that also carries `[kFuse]`, so
  * `chain()`/`pipe()`/`run()` can fuse it with its neighbours instead of running it as a generator.
  */
-import { fuseGen, kFuse, type FusableInfo, type StepFactory } from './kernel.js';
+import { fuseStage, kFuse, type FusableInfo, type StepFactory } from './kernel.js';
 import type { AnyIterable } from './types.js';
 import { fail, isIterable } from './validate.js';
 
@@ -13,11 +13,29 @@ import { fail, isIterable } from './validate.js';
  */
 export type Operator<I, O> = (source: AnyIterable<I>) => AsyncGenerator<O, void, undefined>;
 
-/** Makes a fusable operator from its step factory. `label` names it in errors (`map`, `take`). */
-export function fusable<I, O>(label: string, factory: StepFactory): Operator<I, O> {
-  const info: FusableInfo = { factory, label };
+/** Marks every genstream operator (fusable or not): a stage, never a sink. */
+const kOperator: unique symbol = Symbol.for('genstream.operator') as never;
+
+/** `true` for a genstream operator (`map(f)`, `lines()`, ...). */
+export function isOperator(value: unknown): boolean {
+  return typeof value === 'function' && (value as unknown as Record<symbol, unknown>)[kOperator] === true;
+}
+
+/** `true` for an `async function*` or `function*` (a generator function is a stage, never a sink). */
+export function isGeneratorFunction(value: unknown): boolean {
+  if (typeof value !== 'function') return false;
+  const tag = (value as unknown as Record<symbol, unknown>)[Symbol.toStringTag];
+  return tag === 'AsyncGeneratorFunction' || tag === 'GeneratorFunction';
+}
+
+/**
+ * Makes a fusable operator from its step factory. `label` names it in errors (`map`, `take`);
+ * `keepsItems`: it passes items through unchanged (so a source of lines stays one, see line-items.ts).
+ */
+export function fusable<I, O>(label: string, factory: StepFactory, keepsItems = false): Operator<I, O> {
+  const info: FusableInfo = { factory, label, keepsItems };
   const infos = [{ info, stage: -1 }];
-  const stage = generatorOperator<I, O>(label, (source) => fuseGen<O>(infos, source));
+  const stage = generatorOperator<I, O>(label, (source) => fuseStage<O>(infos, source));
   Object.defineProperty(stage, kFuse, { value: info });
   return stage;
 }
@@ -32,5 +50,6 @@ export function generatorOperator<I, O>(
     return run(source);
   };
   Object.defineProperty(stage, 'name', { value: label });
+  Object.defineProperty(stage, kOperator, { value: true });
   return stage;
 }

@@ -5,10 +5,21 @@
  *
  * Hot path: the async loop is `it.next().then(onNext, onError)` with handlers bound once per stream,
  * so no closure is allocated per item. Sync iterators (arrays, sync generators) are drained in a plain
- * loop with no promise at all.
+ * loop with no promise at all; a thenable they yield is awaited before the next `next()` (as `for await`
+ * and `Readable.from` do), so nothing runs ahead of a promise that may reject.
+ *
+ * Errors come after the items produced before them: when the iterator fails while items wait in the
+ * readable buffer of a stream that is being consumed, the stream is destroyed only once the consumer has
+ * read them (the owning stream calls `afterRead()` from its `read()`).
+ *
+ * Destroy: `abort(err)` ends the iterator without waiting for it — with `throw(err)` when there is an
+ * error (so the generator's `catch` sees why, as with `Readable.from`), else `return()`.
  */
 import type { Readable } from 'node:stream';
 import { InvalidChunkError, NotIterableError, NullValueError } from './errors.js';
+import { ErrorAfterItems } from './after-items.js';
+import { isThenable } from './kernel.js';
+import { tagError } from './stage-error.js';
 
 const noop = (): void => {};
 
@@ -18,6 +29,14 @@ export type AnyIterator<T> = AsyncIterator<T> | Iterator<T>;
 export interface PumpOwner {
   /** Called once when the iterator is finished (done, stopped or failed), before `push(null)`. */
   onIteratorDone?(): void;
+  /** The chain stage whose output this pump carries: a bad value it yields is attributed to it. */
+  origin?: StageOrigin;
+}
+
+/** A stage of a `chain()`: its index and label, as `failedStage()` reports them. */
+export interface StageOrigin {
+  index: number;
+  label: string;
 }
 
 /** Turns the value a stage returned into an iterator, or throws a NotIterableError naming it. */
@@ -42,12 +61,15 @@ export class Pump<T> {
   private sync = false;
   private pulling = false;
   private stopping = false;
+  /** Delivers the iterator's error after the items it pushed before failing. */
+  private readonly errors: ErrorAfterItems;
   /** The iterator finished (done, failed, or was stopped) — `push(null)` or `destroy` has happened. */
   finished = false;
   /** The iterator ran to its end (or was stopped gracefully) and the readable side was ended. */
   completed = false;
   private readonly onNext: (r: IteratorResult<T>) => void;
   private readonly onError: (err: unknown) => void;
+  private readonly onSyncValue: (value: T) => void;
 
   constructor(
     private readonly stream: Readable,
@@ -57,6 +79,8 @@ export class Pump<T> {
   ) {
     this.onNext = this.handleNext.bind(this);
     this.onError = this.handleError.bind(this);
+    this.onSyncValue = this.handleSyncValue.bind(this);
+    this.errors = new ErrorAfterItems(stream);
   }
 
   get started(): boolean {
@@ -80,6 +104,11 @@ export class Pump<T> {
     }
   }
 
+  /** Called by the owning stream after each `read()`: delivers a deferred error once the buffer is empty. */
+  afterRead(): void {
+    this.errors.afterRead();
+  }
+
   private readSync(): void {
     const it = this.it as Iterator<T>;
     const stream = this.stream;
@@ -92,7 +121,13 @@ export class Pump<T> {
           this.complete();
           return;
         }
-        if (!this.accept(r.value) || !stream.push(r.value)) break;
+        const value = r.value;
+        if (isThenable(value)) {
+          // Settle it before asking for more (still `pulling`): the iterator must not run ahead of it.
+          (value as PromiseLike<T>).then(this.onSyncValue, this.onError);
+          return;
+        }
+        if (!this.accept(value) || !stream.push(value)) break;
       }
     } catch (err) {
       this.pulling = false;
@@ -100,6 +135,19 @@ export class Pump<T> {
       return;
     }
     this.pulling = false;
+  }
+
+  /** A thenable from a sync iterator settled with `value`. */
+  private handleSyncValue(value: T): void {
+    if (this.finished) return;
+    if (this.stopping) {
+      this.pulling = false;
+      this.returnIterator();
+      return;
+    }
+    if (!this.accept(value)) return;
+    if (this.stream.push(value)) this.readSync();
+    else this.pulling = false;
   }
 
   private handleNext(r: IteratorResult<T>): void {
@@ -124,10 +172,12 @@ export class Pump<T> {
   private accept(value: T): boolean {
     if (this.objectMode ? value != null : isChunk(value)) return true;
     const err = this.objectMode ? new NullValueError(this.where) : new InvalidChunkError(this.where, value);
+    const origin = this.owner.origin;
+    if (origin !== undefined) tagError(err, origin.index, origin.label);
     this.pulling = false;
     this.fail(err);
-    // The stage is still suspended at its yield: end it so its `finally` runs.
-    this.returnQuietly();
+    // The stage is still suspended at its yield: end it (its `catch` sees why, its `finally` runs).
+    this.closeQuietly(err, true);
     return false;
   }
 
@@ -148,8 +198,8 @@ export class Pump<T> {
   private fail(err: unknown): void {
     if (this.finished) return;
     this.finished = true;
-    this.stream.destroy(err as Error);
     this.owner.onIteratorDone?.();
+    this.errors.fail(err);
   }
 
   /**
@@ -181,14 +231,32 @@ export class Pump<T> {
   }
 
   /**
-   * Destroy path: end the iterator without waiting for it (it is user code that may never settle).
+   * Destroy path: end the iterator without waiting for it (it is user code that may never settle):
+   * `throw(err)` when destroyed with an error, so the generator's `catch` sees why; else `return()`.
    * Its `finally` runs as soon as it reaches a `yield` or the source it waits on rejects.
    */
-  abort(): void {
+  abort(err?: Error | null): void {
+    this.errors.cancel();
     if (this.finished) return;
     this.finished = true;
     this.owner.onIteratorDone?.();
-    this.returnQuietly();
+    this.closeQuietly(err, err != null);
+  }
+
+  private closeQuietly(err: unknown, withError: boolean): void {
+    const it = this.it;
+    if (it === null) return;
+    try {
+      if (withError && typeof it.throw === 'function') {
+        const r = it.throw(err);
+        if (this.sync) {
+          // It caught the error and yielded again: it is still suspended, so end it.
+          if (!(r as IteratorResult<T>).done) this.returnQuietly();
+        } else (r as Promise<IteratorResult<T>>).then((res) => void (res.done || this.returnQuietly()), noop);
+      } else this.returnQuietly();
+    } catch {
+      // it rethrew, or was already failing: the first error wins
+    }
   }
 
   private returnQuietly(): void {

@@ -32,21 +32,23 @@ export class Reader extends Wakeup {
 
 export interface ReadStreamHooks {
   /** Runs at the first `next()`, before reading. */
-  onStart?: () => void;
+  onStart?: (stream: Readable) => void;
   /** Runs last in the generator's `finally`, on every exit path; awaited when it returns a promise. */
   onFinally?: (complete: boolean) => void | Promise<void>;
 }
 
 /**
  * Async generator over a Readable's items. On early exit (`return()`/`break`) or error the stream is
- * destroyed when `destroyOnReturn` is true.
+ * destroyed when `destroyOnReturn` is true. `open` may be a function that makes the stream at the first
+ * `next()` (so a generator returned before it starts makes none).
  */
 export async function* readStream<T>(
-  stream: Readable,
+  open: Readable | (() => Readable),
   destroyOnReturn: boolean,
   hooks?: ReadStreamHooks,
 ): AsyncGenerator<T, void, undefined> {
-  hooks?.onStart?.();
+  const stream = typeof open === 'function' ? open() : open;
+  hooks?.onStart?.(stream);
   const reader = new Reader(stream);
   let complete = false;
   try {
@@ -61,6 +63,16 @@ export async function* readStream<T>(
   } finally {
     reader.close();
     if (!complete && destroyOnReturn && !stream.destroyed) stream.destroy();
+    if (!complete && stream.destroyed && reader.error === undefined) ignoreLateError(stream);
     await hooks?.onFinally?.(complete);
   }
+}
+
+/**
+ * The loop left a stream that is destroyed (by it, or by its own failure): an `'error'` the stream
+ * still emits (its producer failed meanwhile) has nobody left to reach, and must not crash the process.
+ * `finished` listens until the stream has closed, then the listeners are removed.
+ */
+function ignoreLateError(stream: Readable): void {
+  const cleanup = finished(stream, () => cleanup());
 }

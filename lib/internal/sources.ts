@@ -3,7 +3,9 @@
  * iterators, closing the ones still open on early exit or error, and the wrapper that lets a returned
  * stream clean up even if it was never started.
  */
+import { Readable } from 'node:stream';
 import type { AnyIterator } from './pump.js';
+import { readStream } from './reader.js';
 import type { AnyIterable } from './types.js';
 import { fail, isIterable, isNodeStream } from './validate.js';
 
@@ -25,8 +27,13 @@ export interface Opened<T> {
   sync: boolean;
 }
 
-/** Opens the iterator of a (checked) iterable; the async protocol wins when both exist. */
+/**
+ * Opens the iterator of a (checked) iterable; the async protocol wins when both exist. A Node Readable
+ * is read through genstream's own reader, which removes every listener it adds on all exit paths (Node's
+ * `Readable[Symbol.asyncIterator]` leaves its listeners on a stream it destroyed).
+ */
 export function openIterator<T>(source: AnyIterable<T>): Opened<T> {
+  if (source instanceof Readable) return { it: readStream<T>(source, true), sync: false };
   const asyncFn = (source as Partial<AsyncIterable<T>>)[Symbol.asyncIterator];
   if (typeof asyncFn === 'function') return { it: asyncFn.call(source), sync: false };
   return { it: (source as Iterable<T>)[Symbol.iterator](), sync: true };
@@ -75,6 +82,16 @@ export async function releaseUnstarted(source: AnyIterable<unknown>, it?: AnyIte
 }
 
 /**
+ * Releases a one-shot source handed to a consumer that stopped before its first read: if `source` is an
+ * iterator (a generator, a genstream branch, `fromReadable(...)`), its `return()` is called. A reusable
+ * iterable (an array, an object with `[Symbol.asyncIterator]`) opened nothing, so it is left alone.
+ */
+export async function releaseIterator(source: unknown): Promise<void> {
+  const it = source as Partial<AsyncIterator<unknown>>;
+  if (source != null && typeof it.next === 'function' && typeof it.return === 'function') await it.return();
+}
+
+/**
  * Releases the sources from index `from` on, which were never started (concat's later sources after
  * an early exit), concurrently. A failure is rethrown (the first one) only when `quiet` is false.
  */
@@ -92,7 +109,12 @@ export async function closeUnstarted(sources: readonly AnyIterable<unknown>[], f
  * never iterated could not release what it holds; this wrapper lets it. `onClose` must be idempotent.
  */
 export class OwnedGenerator<T> implements AsyncGenerator<T, void, undefined> {
-  private started = false;
+  private begun = false;
+
+  /** `next()` has been called at least once. */
+  get started(): boolean {
+    return this.begun;
+  }
 
   constructor(
     private readonly inner: AsyncGenerator<T, void, undefined>,
@@ -100,17 +122,17 @@ export class OwnedGenerator<T> implements AsyncGenerator<T, void, undefined> {
   ) {}
 
   next(): Promise<IteratorResult<T, void>> {
-    this.started = true;
+    this.begun = true;
     return this.inner.next();
   }
 
   async return(): Promise<IteratorResult<T, void>> {
-    await this.onClose(this.started);
+    await this.onClose(this.begun);
     return this.inner.return(undefined);
   }
 
   async throw(err: unknown): Promise<IteratorResult<T, void>> {
-    await this.onClose(this.started);
+    await this.onClose(this.begun);
     return this.inner.throw(err);
   }
 

@@ -4,7 +4,7 @@
  * finds line ends without rescanning (or copying) the partial line it is building.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { describe, GenstreamError, LineTooLongError } from './errors.js';
+import { describe, InvalidChunkError, LineTooLongError } from './errors.js';
 import { fail } from './validate.js';
 
 /** Checks an encoding argument at call time. */
@@ -43,9 +43,7 @@ export class ChunkDecoder {
       this.holdsBytes = true;
       text = this.decoder.write(chunk);
     } else {
-      throw new GenstreamError(
-        'ERR_GENSTREAM_INVALID_CHUNK',
-        `${this.where}: expected each chunk to be a string, Buffer or Uint8Array, got ${describe(chunk)}; ` +
+      throw new InvalidChunkError(this.where, chunk, `${this.where}: expected each chunk to be a string, Buffer or Uint8Array, got ${describe(chunk)}; ` +
           'map items to text first (e.g. with ndjsonStringify() or String)',
       );
     }
@@ -109,6 +107,12 @@ export class LineSplitter {
       }
       line = text.slice(start, nl);
     }
+  }
+
+  /** Takes `line` as one whole line (an item of `lines()`'s output): counts it and appends it to `out`. */
+  pushLine(line: string, out: string[]): void {
+    this.count++;
+    out.push(line);
   }
 
   /** Emits the last line if the text did not end with a newline (no empty line after a final `\n`). */

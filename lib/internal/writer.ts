@@ -1,7 +1,8 @@
 /** Writing an iterable into a Writable with backpressure. Used by `fromWritable` and `toGen`. */
-import { finished, type Writable } from 'node:stream';
+import { finished, Readable, type Writable } from 'node:stream';
+import { openIterator } from './sources.js';
 import { Wakeup } from './wakeup.js';
-import { AbortError } from './errors.js';
+import { AbortError, NullValueError } from './errors.js';
 import type { AnyIterable } from './types.js';
 
 const noop = (): void => {};
@@ -31,6 +32,8 @@ export class DrainWaiter extends Wakeup {
 
 export interface WriteAllOptions {
   end: boolean;
+  /** Names the writer in errors (`toGen (stage 2)`, `fromWritable`). */
+  where: string;
   encoding?: BufferEncoding | undefined;
   signal?: AbortSignal | undefined;
   /**
@@ -59,10 +62,14 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
   try {
     if (signal?.aborted) throw aborted();
     if (stop) stop.inSource = true;
-    for await (const item of source) {
+    // A Readable source is read through openIterator, which leaves no listener on it (see sources.ts).
+    const items: AnyIterable<T> = source instanceof Readable ? { [Symbol.asyncIterator]: () => openIterator(source).it as AsyncIterator<T> } : source;
+    for await (const item of items) {
       if (stop) stop.inSource = false;
       if (waiter.error !== undefined) throw waiter.error;
       if (waiter.closed || stop?.stopped) break;
+      // `write(null)` throws (null ends a stream): say which writer got it, and fail like any source error.
+      if (item === null) throw new NullValueError(`${options.where}: the source`);
       const ok = encoding === undefined ? stream.write(item) : stream.write(item, encoding);
       if (!ok) {
         if (!waiter.closed) await waiter.wait();
@@ -87,7 +94,10 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
     // is reported through our rejection; the 'error' event this causes is emitted after `waiter.close()`
     // and must not crash a caller that has no 'error' listener (`once`: the listener goes with the event).
     if (!stream.destroyed) {
-      stream.once('error', noop);
+      // Not when Node has recorded the stream's own error and it was emitted already (`autoDestroy:
+      // false` and a failed write): no second 'error' comes, and the listener would be left behind. A
+      // stream that only emitted 'error' by hand is not marked errored, and destroy() emits it again.
+      if (!(stream.errored && waiter.error !== undefined)) stream.once('error', noop);
       stream.destroy(err as Error);
     }
     throw err;

@@ -1,3 +1,4 @@
+import { openIterator } from '../internal/sources.js';
 /**
  * The engine behind `map(fn, { concurrency })` and `flatMap(fn, { concurrency })`: up to `concurrency`
  * calls of an async `fn` run at once. Not fusable (it is its own generator stage).
@@ -37,9 +38,7 @@ async function* runConcurrent(
   flatten: boolean,
   source: AnyIterable<unknown>,
 ): AsyncGenerator<unknown, void, undefined> {
-  const asyncFn = (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator];
-  const it: AsyncIterator<unknown> | Iterator<unknown> =
-    typeof asyncFn === 'function' ? asyncFn.call(source) : (source as Iterable<unknown>)[Symbol.iterator]();
+  const it: AsyncIterator<unknown> | Iterator<unknown> = openIterator(source).it;
   const slots: Slot[] = []; // in start order; results wait here until delivered
   let sourceDone = false;
   let sourceError: { err: unknown } | null = null;

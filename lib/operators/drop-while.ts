@@ -30,5 +30,5 @@ class DropWhileStep extends CallStep {
  */
 export function dropWhile<I>(predicate: (item: I, index: number) => unknown): Operator<I, I> {
   checkFunction('dropWhile', 'predicate', predicate);
-  return fusable('dropWhile', () => new DropWhileStep(predicate as (item: unknown, index: number) => unknown));
+  return fusable('dropWhile', () => new DropWhileStep(predicate as (item: unknown, index: number) => unknown), true);
 }

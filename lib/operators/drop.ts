@@ -29,5 +29,5 @@ class DropStep extends Step {
  */
 export function drop<T>(n: number): Operator<T, T> {
   checkNonNegativeInt('drop', 'n', n);
-  return fusable('drop', () => new DropStep(n));
+  return fusable('drop', () => new DropStep(n), true);
 }

@@ -1,4 +1,4 @@
-import { GenstreamError, describe } from '../internal/errors.js';
+import { InvalidChunkError, describe } from '../internal/errors.js';
 import { Step, type Pending } from '../internal/kernel.js';
 import { fusable, type Operator } from '../internal/operator.js';
 import { checkEncoding } from '../internal/text.js';
@@ -13,9 +13,7 @@ class EncodeStep extends Step {
     if (Buffer.isBuffer(value)) return this.next.push(value);
     if (value instanceof Uint8Array) return this.next.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
     this.fail(
-      new GenstreamError(
-        'ERR_GENSTREAM_INVALID_CHUNK',
-        `encode: expected each item to be a string, Buffer or Uint8Array, got ${describe(value)}; ` +
+      new InvalidChunkError('encode', value, `encode: expected each item to be a string, Buffer or Uint8Array, got ${describe(value)}; ` +
           'map items to text first (e.g. with ndjsonStringify() or String)',
       ),
     );

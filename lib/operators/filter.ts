@@ -31,5 +31,5 @@ export function filter<I, O extends I>(predicate: (item: I, index: number) => it
 export function filter<I>(predicate: (item: I, index: number) => unknown): Operator<I, I>;
 export function filter<I>(predicate: (item: I, index: number) => unknown): Operator<I, I> {
   checkFunction('filter', 'predicate', predicate);
-  return fusable('filter', () => new FilterStep(predicate as (item: unknown, index: number) => unknown));
+  return fusable('filter', () => new FilterStep(predicate as (item: unknown, index: number) => unknown), true);
 }

@@ -1,3 +1,4 @@
+import { markLineItems } from '../internal/line-items.js';
 import { generatorOperator, type Operator } from '../internal/operator.js';
 import { checkEncoding, ChunkDecoder, LineSplitter } from '../internal/text.js';
 import type { AnyIterable } from '../internal/types.js';
@@ -76,5 +77,6 @@ export function linesConfig(where: string, options: LinesOptions | undefined): L
  */
 export function lines(options?: LinesOptions): Operator<string | Uint8Array, string> {
   const config = linesConfig('lines', options);
-  return generatorOperator('lines', (source) => linesCore(config, source));
+  // Marked as one line per item, so a following ndjsonParse() parses each item (see line-items.ts).
+  return generatorOperator('lines', (source) => markLineItems(linesCore(config, source)));
 }

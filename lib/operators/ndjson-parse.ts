@@ -1,5 +1,6 @@
 import { BadJsonError } from '../internal/errors.js';
 import { isThenable } from '../internal/kernel.js';
+import { isLineItems } from '../internal/line-items.js';
 import { generatorOperator, type Operator } from '../internal/operator.js';
 import { openIterator } from '../internal/sources.js';
 import { ChunkDecoder, LineSplitter } from '../internal/text.js';
@@ -61,6 +62,9 @@ async function* ndjsonCore<T>(config: NdjsonConfig, source: AnyIterable<string |
   const onError = config.onError;
   const lines: string[] = []; // reused: the lines completed by one chunk
   const values: unknown[] = []; // reused: their parsed values
+  // The items of lines() (and of filter/take/... after it) are whole lines without line ends: parse
+  // each one, instead of joining them into one text (which would read ['1', '2'] as 12).
+  const lineItems = isLineItems(source);
   const { it, sync } = openIterator(source);
   let sourceDone = false;
   let inSource = false;
@@ -75,6 +79,8 @@ async function* ndjsonCore<T>(config: NdjsonConfig, source: AnyIterable<string |
       if (r.done) {
         sourceDone = true;
         tooLong = splitter.push(decoder.end(), lines) ?? splitter.end(lines);
+      } else if (lineItems && typeof r.value === 'string') {
+        splitter.pushLine(r.value, lines);
       } else {
         tooLong = splitter.push(decoder.write(r.value), lines);
       }
@@ -108,7 +114,12 @@ async function* ndjsonCore<T>(config: NdjsonConfig, source: AnyIterable<string |
  * Parses newline-delimited JSON: one JSON value per line, from a stream of text or bytes (it splits
  * lines itself, exactly like `lines()`: `\n` or `\r\n`, multi-byte characters across chunks, the same
  * `maxLineLength` and `encoding` options). Empty and whitespace-only lines are skipped, and a byte-order
- * mark before the first line is ignored. A line `null` yields `null`, which object-mode Node streams
+ * mark before the first line is ignored. Placed right after `lines()` (directly, or with only filter,
+ * take, drop, takeWhile, dropWhile or tap between them, in `pipeline`, `pipe()`, `run()` or `chain()`),
+ * it parses each item as one line. Across a stream boundary (`fromGen(lines())` piped into
+ * `fromGen(ndjsonParse())`), or after a `map` of lines, it cannot know the items are lines: use
+ * `map((line) => JSON.parse(line))` there, or let ndjsonParse split the text itself (drop `lines()`).
+ * A line `null` yields `null`, which object-mode Node streams
  * cannot carry — filter it out before a stream stage if your input may contain it.
  *
  * - Backpressure: one chunk is read at a time; its values are yielded before the next chunk is read.

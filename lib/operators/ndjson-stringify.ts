@@ -1,4 +1,4 @@
-import { describe, GenstreamError } from '../internal/errors.js';
+import { describe, InvalidChunkError } from '../internal/errors.js';
 import { Step, type Pending } from '../internal/kernel.js';
 import { fusable, type Operator } from '../internal/operator.js';
 
@@ -14,9 +14,7 @@ class StringifyStep extends Step {
     }
     if (json === undefined) {
       this.fail(
-        new GenstreamError(
-          'ERR_GENSTREAM_INVALID_CHUNK',
-          `ndjsonStringify: item ${this.index} is ${describe(value)}, which JSON cannot represent; ` +
+        new InvalidChunkError('ndjsonStringify', value, `ndjsonStringify: item ${this.index} is ${describe(value)}, which JSON cannot represent; ` +
             'filter it out or map it to null first',
         ),
       );

@@ -37,5 +37,5 @@ export function takeWhile<I, O extends I>(predicate: (item: I, index: number) =>
 export function takeWhile<I>(predicate: (item: I, index: number) => unknown): Operator<I, I>;
 export function takeWhile<I>(predicate: (item: I, index: number) => unknown): Operator<I, I> {
   checkFunction('takeWhile', 'predicate', predicate);
-  return fusable('takeWhile', (state) => new TakeWhileStep(predicate as (item: unknown, index: number) => unknown, state));
+  return fusable('takeWhile', (state) => new TakeWhileStep(predicate as (item: unknown, index: number) => unknown, state), true);
 }

@@ -35,5 +35,5 @@ class TakeStep extends Step {
  */
 export function take<T>(n: number): Operator<T, T> {
   checkNonNegativeInt('take', 'n', n);
-  return fusable('take', (state) => new TakeStep(n, state));
+  return fusable('take', (state) => new TakeStep(n, state), true);
 }

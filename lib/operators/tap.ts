@@ -28,5 +28,5 @@ class TapStep extends CallStep {
  */
 export function tap<I>(fn: (item: I, index: number) => unknown): Operator<I, I> {
   checkFunction('tap', 'fn', fn);
-  return fusable('tap', () => new TapStep(fn as (item: unknown, index: number) => unknown));
+  return fusable('tap', () => new TapStep(fn as (item: unknown, index: number) => unknown), true);
 }

@@ -1,7 +1,8 @@
-import { Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import {
+  AlreadyUsedError,
   fromGen,
   GenstreamArgumentError,
   GenstreamError,
@@ -16,6 +17,7 @@ import {
   abortListeners,
   collect,
   deferred,
+  expectReuseRefused,
   Flow,
   take,
   TestError,
@@ -584,5 +586,99 @@ describe('fromGen', () => {
       expect(() => fromGen(stage, { signal: {} as never })).toThrow('`options.signal` to be an AbortSignal');
       expect(() => fromGen(stage, { encoding: 'klingon' as never })).toThrow('`options.encoding`');
     });
+  });
+});
+
+describe('fromGen at the edges', () => {
+  it('gives a for await consumer the items yielded before an error, then the error', async () => {
+    const err = new TestError('third');
+    const d = fromGen(async function* pass(source: AsyncIterable<number>) {
+      for await (const x of source) {
+        if (x === 3) throw err;
+        yield x;
+      }
+    });
+    toReadable([1, 2, 3, 4]).pipe(d);
+    const got: number[] = [];
+    await expect(
+      (async () => {
+        for await (const x of d) got.push(x as number);
+      })(),
+    ).rejects.toBe(err);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('rejects an async function used as a stage with NotIterableError, with no unhandled rejection', async () => {
+    // The natural mistake: an async function that consumes its source (it rejects once the stream is destroyed).
+    const consume = async (source: AsyncIterable<number>) => {
+      for await (const _ of source) void _;
+    };
+    // @ts-expect-error -- an async function returns a Promise, not an iterable: a compile error too
+    const stage: Duplex = fromGen(consume);
+    const err = await pipeline(toReadable([1, 2]), stage, collect([])).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NotIterableError);
+    expect((err as Error).message).toContain('returned a Promise: an async function is not a generator stage');
+    await ticks(5); // an unhandled rejection would be recorded by watchUnhandled()
+  });
+
+  it('fails with an InvalidChunkError naming the stage when an object is piped into its byte-mode writable side', async () => {
+    const d = fromGen(
+      async function* bytes(source: AsyncIterable<Buffer>) {
+        for await (const b of source) yield b;
+      },
+      { objectMode: false },
+    );
+    const err = await pipeline(toReadable([{ id: 1 }]), d, collect([], { objectMode: false })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidChunkError);
+    expect((err as Error).message).toMatch(/^fromGen: stage "bytes" was written an object \(Object\), but its writable side is a byte stream/);
+  });
+
+  it('fails a second pipeline with AlreadyUsedError, used as a middle, first or last stream', async () => {
+    const make = () =>
+      fromGen(async function* again(source: AsyncIterable<number>) {
+        for await (const x of source) yield x;
+      });
+    const uses: ((d: Duplex) => Promise<void>)[] = [
+      (d) => pipeline(toReadable([3, 4]), d, collect([])),
+      (d) => pipeline(d, collect([])),
+      (d) => pipeline(toReadable([5]), d),
+    ];
+    for (const use of uses) {
+      const d = make();
+      await pipeline(toReadable([1, 2]), d, collect([]));
+      const err = await use(d).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expectReuseRefused(err, AlreadyUsedError, /^fromGen: stage "again": this stream has already finished or was destroyed/);
+    }
+  });
+
+  it("throws destroy(err)'s error into a stage suspended at its yield, so its catch sees why", async () => {
+    const err = new TestError('why');
+    const seen: unknown[] = [];
+    let finallies = 0;
+    const d = fromGen(async function* (source: AsyncIterable<number>) {
+      try {
+        for await (const x of source) yield x;
+      } catch (e) {
+        seen.push(e);
+        throw e;
+      } finally {
+        finallies++;
+      }
+    });
+    d.on('error', () => {});
+    d.write(1);
+    await new Promise<void>((resolve) => d.once('readable', resolve));
+    d.destroy(err);
+    await until(() => finallies === 1);
+    expect(seen).toEqual([err]);
   });
 });

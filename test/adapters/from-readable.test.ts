@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { PassThrough, Readable, Stream } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fromReadable, GenstreamArgumentError, toReadable } from '../../lib/index.js';
@@ -166,6 +167,30 @@ describe('fromReadable', () => {
     });
   });
 
+  describe('a loop that stops before its first read', () => {
+    it('destroys the Readable when return() comes before any next(), as a break would', async () => {
+      const r = new Readable({ objectMode: true, read() {} });
+      const before = listenerCounts(r, STREAM_EVENTS);
+      await fromReadable(r).return(undefined);
+      expect(r.destroyed).toBe(true);
+      expect(listenerCounts(r, STREAM_EVENTS)).toEqual(before);
+    });
+
+    it('leaves it alone with destroyOnReturn: false', async () => {
+      const r = new Readable({ objectMode: true, read() {} });
+      await fromReadable(r, { destroyOnReturn: false }).return(undefined);
+      expect(r.destroyed).toBe(false);
+    });
+
+    it('detaches from a legacy stream and destroys it', async () => {
+      const legacy = new LegacySource();
+      const before = listenerCounts(legacy, LEGACY_EVENTS);
+      await fromReadable(legacy).return(undefined);
+      expect(legacy.destroyCalls).toBe(1);
+      expect(listenerCounts(legacy, LEGACY_EVENTS)).toEqual(before);
+    });
+  });
+
   describe('legacy streams1 stream', () => {
     it("iterates a new Stream() that only emits 'data' and 'end', and removes all its listeners", async () => {
       const legacy = new LegacySource();
@@ -175,6 +200,38 @@ describe('fromReadable', () => {
       expect(await toArray(it)).toEqual(['a', 'b', 'c']);
       await fed;
       expect(listenerCounts(legacy, LEGACY_EVENTS)).toEqual(before);
+    });
+
+    it("iterates a plain EventEmitter that emits 'data' and 'end' (no pipe, no pause), and removes its listeners", async () => {
+      const emitter = new EventEmitter();
+      const it = fromReadable<string>(emitter);
+      // Emitted before the loop reads: buffered by the wrapper, not dropped.
+      emitter.emit('data', 'a');
+      emitter.emit('data', 'b');
+      setImmediate(() => {
+        emitter.emit('data', 'c');
+        emitter.emit('end');
+      });
+      expect(await toArray(it)).toEqual(['a', 'b', 'c']);
+      expect(listenerCounts(emitter, LEGACY_EVENTS)).toEqual(listenerCounts(new EventEmitter(), LEGACY_EVENTS));
+    });
+
+    it("throws a plain EventEmitter's 'error' as the same object", async () => {
+      const emitter = new EventEmitter();
+      const err = new TestError('emitter');
+      const it = fromReadable<number>(emitter);
+      setImmediate(() => {
+        emitter.emit('data', 1);
+        emitter.emit('error', err);
+      });
+      const got: number[] = [];
+      await expect(
+        (async () => {
+          for await (const x of it) got.push(x);
+        })(),
+      ).rejects.toBe(err);
+      expect(got).toEqual([1]);
+      expect(emitter.listenerCount('error')).toBe(0);
     });
 
     it('works with a bare new Stream() that has no pause/resume', async () => {
@@ -283,7 +340,7 @@ describe('fromReadable', () => {
         const call = () => fromReadable(bad as never);
         expect(call).toThrow(TypeError);
         expect(call).toThrow(GenstreamArgumentError);
-        expect(call).toThrow(`fromReadable: expected \`readable\` to be a Readable stream, got ${shown}`);
+        expect(call).toThrow(`fromReadable: expected \`readable\` to be a Readable stream or an EventEmitter emitting 'data' and 'end', got ${shown}`);
       }
     });
 

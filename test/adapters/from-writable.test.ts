@@ -1,6 +1,6 @@
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AlreadyUsedError, fromWritable, GenstreamArgumentError, GenstreamError } from '../../lib/index.js';
+import { AlreadyUsedError, fromWritable, GenstreamArgumentError, GenstreamError, NullValueError } from '../../lib/index.js';
 import {
   abortListeners,
   closeEvent,
@@ -339,5 +339,28 @@ describe('fromWritable', () => {
         'fromWritable: expected `options` to be an object, got `true` (boolean)',
       );
     });
+  });
+});
+
+describe('fromWritable at the edges', () => {
+  it('leaves no listener on a Writable with autoDestroy: false whose write fails', async () => {
+    const err = new TestError('write failed');
+    const w = new Writable({ objectMode: true, autoDestroy: false, write: (_c, _e, cb) => cb(err) });
+    const before = listenerCounts(w, STREAM_EVENTS);
+    w.on('error', () => {}); // the user's own listener, so the stream's 'error' is handled
+    await expect(fromWritable(w)([1, 2, 3])).rejects.toBe(err);
+    await ticks(3);
+    expect({ ...listenerCounts(w, STREAM_EVENTS), error: w.listenerCount('error') - 1 }).toEqual(before);
+  });
+
+  it('fails with a NullValueError naming the writer when the source yields null', async () => {
+    const w = new Writable({ objectMode: true, write: (_c, _e, cb) => cb() });
+    const err = await fromWritable(w)([1, null]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NullValueError);
+    expect((err as Error).message).toMatch(/^fromWritable: the source yielded null or undefined/);
+    expect(w.destroyed).toBe(true);
   });
 });

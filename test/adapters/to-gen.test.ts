@@ -10,7 +10,7 @@ import {
   toReadable,
   toWritable,
 } from '../../lib/index.js';
-import { collect, Flow, listenerCounts, STREAM_EVENTS, TestError, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { collect, counted, Flow, listenerCounts, STREAM_EVENTS, TestError, ticks, toArray, until, watchUnhandled } from '../helpers.js';
 
 watchUnhandled();
 
@@ -222,25 +222,60 @@ describe('toGen', () => {
       await expect(pipeline(toReadable([1, 2, 3, 4]), toGen(() => failingAt(2, err)), collect([]))).rejects.toBe(err);
     });
 
-    it('throws an AlreadyUsedError saying streams are one-shot when an instance is used twice', async () => {
+    it('rejects with an AlreadyUsedError saying streams are one-shot when an instance is run twice', async () => {
       const stage = toGen<number, number>(doubler());
       expect(await toArray(stage([1]))).toEqual([2]);
-      const second = () => stage([2]);
-      expect(second).toThrow(AlreadyUsedError);
-      try {
-        second();
-      } catch (err) {
-        expect(err).toBeInstanceOf(GenstreamError);
-        expect((err as AlreadyUsedError).code).toBe('ERR_GENSTREAM_ALREADY_USED');
-        expect((err as Error).message).toContain('one-shot');
-        expect((err as Error).message).toContain('toGen(() => parse())');
-      }
+      const second = stage([2]); // calling the stage claims nothing yet
+      const err = await second.next().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(AlreadyUsedError);
+      expect(err).toBeInstanceOf(GenstreamError);
+      expect((err as AlreadyUsedError).code).toBe('ERR_GENSTREAM_ALREADY_USED');
+      expect((err as Error).message).toContain('one-shot');
+      expect((err as Error).message).toContain('toGen(() => parse())');
     });
 
-    it('names options.name in its errors', () => {
+    it('names options.name in its errors', async () => {
       const stage = toGen(doubler(), { name: 'csv' });
-      stage([]);
-      expect(() => stage([])).toThrow(/^toGen \(csv\): /);
+      await toArray(stage([]));
+      await expect(toArray(stage([]))).rejects.toThrow(/^toGen \(csv\): /);
+    });
+  });
+
+  describe('when the stream is made', () => {
+    it('makes no stream when the stage is returned before its first next(), and returns the source', async () => {
+      let made = 0;
+      const stage = toGen(() => {
+        made++;
+        return new PassThrough({ objectMode: true });
+      });
+      const { state, source } = counted(3);
+      const gen = stage(source);
+      expect(made).toBe(0);
+      await gen.return(undefined);
+      expect(made).toBe(0);
+      // The source generator never started: returned, it is done (no finally to run, none ran).
+      expect(await source.next()).toEqual({ done: true, value: undefined });
+      expect(state.produced).toBe(0);
+    });
+
+    it('destroys an instance whose stage is returned before starting (it is done with), and returns the source', async () => {
+      const stream = doubler();
+      const stage = toGen<number, number>(stream);
+      const { state, source } = counted(3);
+      await stage(source).return(undefined);
+      expect(stream.destroyed).toBe(true);
+      expect(await source.next()).toEqual({ done: true, value: undefined });
+      expect(state.produced).toBe(0);
+    });
+
+    it('does not claim an instance when the stage is only called: the first run that starts gets it', async () => {
+      const stage = toGen<number, number>(doubler());
+      const unused = stage([1]);
+      expect(await toArray(stage([5]))).toEqual([10]);
+      await expect(unused.next()).rejects.toThrow(AlreadyUsedError);
     });
   });
 
@@ -262,10 +297,10 @@ describe('toGen', () => {
       expect(call).toThrow('toGen stage: expected `source` to be an iterable or async iterable, got `42` (number)');
     });
 
-    it('throws a TypeError when the factory returns something that is not a Duplex, when the stage is called', () => {
+    it('rejects with a TypeError when the factory returns something that is not a Duplex, when the stage starts', async () => {
       const stage = toGen(() => new Readable({ read() {} }) as unknown as Duplex);
-      expect(() => stage([1])).toThrow(GenstreamArgumentError);
-      expect(() => stage([1])).toThrow('toGen: expected the factory to return a Duplex/Transform stream');
+      await expect(toArray(stage([1]))).rejects.toThrow(GenstreamArgumentError);
+      await expect(toArray(stage([1]))).rejects.toThrow('toGen: expected the factory to return a Duplex/Transform stream');
     });
 
     it('throws at call time for options that are not an object', () => {

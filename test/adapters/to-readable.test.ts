@@ -1,7 +1,8 @@
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import {
+  AlreadyUsedError,
   fromGen,
   GenstreamArgumentError,
   InvalidChunkError,
@@ -360,5 +361,138 @@ describe('toReadable', () => {
       expect(() => toReadable([1], { objectMode: 1 as never })).toThrow('`options.objectMode` to be a boolean');
       expect(() => toReadable([1], { name: 3 as never })).toThrow('`options.name` to be a string');
     });
+  });
+});
+
+describe('toReadable at the edges', () => {
+  it('delivers the items produced before an error, then the error (as Readable.from does)', async () => {
+    const err = new TestError('after two');
+    async function* g() {
+      yield 1;
+      yield 2;
+      throw err;
+    }
+    const got: number[] = [];
+    await expect(
+      (async () => {
+        for await (const x of toReadable(g())) got.push(x);
+      })(),
+    ).rejects.toBe(err);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('delivers them in a pipeline too, and the pipeline rejects with the same error', async () => {
+    const err = new TestError('after three');
+    const out: number[] = [];
+    // A Writable that takes each item at once (an async sink's own queue is dropped when the pipeline fails).
+    const sink = new Writable({ objectMode: true, write: (chunk: number, _enc, cb) => void (out.push(chunk), cb()) });
+    await expect(
+      pipeline(
+        toReadable(function* () {
+          yield* [1, 2, 3];
+          throw err;
+        }),
+        sink,
+      ),
+    ).rejects.toBe(err);
+    expect(out).toEqual([1, 2, 3]);
+  });
+
+  it('settles a promise yielded by a sync iterator before asking it for the next item', async () => {
+    const err = new TestError('rejected item');
+    const steps: string[] = [];
+    function* g(): Generator<unknown> {
+      steps.push('first');
+      yield Promise.resolve(1);
+      steps.push('second');
+      yield Promise.reject(err);
+      steps.push('third'); // must never run: the rejection ends the stream
+      yield 3;
+    }
+    const got: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const x of toReadable(g())) got.push(x);
+      })(),
+    ).rejects.toBe(err);
+    expect(got).toEqual([1]);
+    expect(steps).toEqual(['first', 'second']);
+  });
+
+  it('yields the values of resolved promises from a sync iterable, in order', async () => {
+    const slow = new Promise((resolve) => setTimeout(() => resolve('a'), 5));
+    expect(await toArray(toReadable([slow, Promise.resolve('b'), 'c']))).toEqual(['a', 'b', 'c']);
+  });
+
+  it("throws destroy(err)'s error into the generator (its catch sees why), then runs its finally once", async () => {
+    const err = new TestError('why');
+    const seen: unknown[] = [];
+    let finallies = 0;
+    const r = toReadable(async function* () {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } catch (e) {
+        seen.push(e);
+        throw e;
+      } finally {
+        finallies++;
+      }
+    });
+    r.on('error', () => {});
+    await new Promise<void>((resolve) => r.once('readable', resolve));
+    r.destroy(err);
+    await until(() => finallies === 1);
+    expect(seen).toEqual([err]);
+  });
+
+  it('returns the generator (finally, no catch) on destroy() without an error', async () => {
+    const seen: unknown[] = [];
+    let finallies = 0;
+    const r = toReadable(async function* () {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } catch (e) {
+        seen.push(e);
+      } finally {
+        finallies++;
+      }
+    });
+    await new Promise<void>((resolve) => r.once('readable', resolve));
+    r.destroy();
+    await until(() => finallies === 1);
+    expect(seen).toEqual([]);
+  });
+
+  it('ends a generator that catches the destroy error and yields again', async () => {
+    let finallies = 0;
+    const r = toReadable(async function* () {
+      try {
+        for (let i = 0; ; i++) {
+          try {
+            yield i;
+          } catch {
+            // swallowed: keeps going, so it must be returned
+          }
+        }
+      } finally {
+        finallies++;
+      }
+    });
+    r.on('error', () => {});
+    await new Promise<void>((resolve) => r.once('readable', resolve));
+    r.destroy(new TestError('stop'));
+    await until(() => finallies === 1);
+  });
+
+  it('fails a second pipeline with AlreadyUsedError instead of piping nothing', async () => {
+    const r = toReadable([1, 2]);
+    await pipeline(r, collect([]));
+    const out: unknown[] = [];
+    const err = await pipeline(r, collect(out)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(AlreadyUsedError);
+    expect((err as Error).message).toMatch(/^toReadable: source: this stream has already finished/);
   });
 });

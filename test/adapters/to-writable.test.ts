@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { GenstreamArgumentError, toReadable, toWritable, type StageContext } from '../../lib/index.js';
+import { AlreadyUsedError, GenstreamArgumentError, InvalidChunkError, toReadable, toWritable, type StageContext } from '../../lib/index.js';
 import {
   abortListeners,
   deferred,
@@ -10,6 +10,7 @@ import {
   tick,
   ticks,
   until,
+  expectReuseRefused,
   watchUnhandled,
 } from '../helpers.js';
 
@@ -348,5 +349,36 @@ describe('toWritable', () => {
       expect(() => toWritable(sink, { highWaterMark: -2 })).toThrow('toWritable: expected `options.highWaterMark`');
       expect(() => toWritable(sink, { signal: 'abort' as never })).toThrow('`options.signal` to be an AbortSignal');
     });
+  });
+});
+
+describe('toWritable at the edges', () => {
+  it('fails with an InvalidChunkError when an object is piped into a byte-mode sink, and the process survives', async () => {
+    const sink = toWritable(
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const _ of source) void _;
+      },
+      { objectMode: false },
+    );
+    const err = await pipeline(toReadable([{ id: 1 }]), sink).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(InvalidChunkError);
+    expect((err as Error).message).toMatch(/^toWritable was written an object \(Object\), but its writable side is a byte stream/);
+  });
+
+  it('fails a second pipeline into a finished sink with AlreadyUsedError instead of hanging', async () => {
+    const out: number[] = [];
+    const sink = toWritable(async (source: AsyncIterable<number>) => {
+      for await (const x of source) out.push(x);
+    });
+    await pipeline(toReadable([1]), sink);
+    const err = await pipeline(toReadable([2, 3]), sink).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expectReuseRefused(err, AlreadyUsedError);
+    expect(out).toEqual([1]);
   });
 });

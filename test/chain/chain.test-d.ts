@@ -188,6 +188,14 @@ describe('chain() types', () => {
     void run([1], 42);
     // @ts-expect-error a number is not a sink, after a stage
     void run([1], map((n: number) => n), 42);
+    // @ts-expect-error an operator is a stage, not a sink: run() needs a function that consumes the output
+    void run([1], map((n: number) => n), map((n: number) => n + 1));
+    // @ts-expect-error a generator stage is not a sink
+    void run([1], async function* (source: AsyncIterable<number>) {
+      yield* source;
+    });
+    // A sink returning an array (or anything but an async iterable) is fine.
+    expectTypeOf(run([1], (source) => [source])).toEqualTypeOf<Promise<AsyncGenerator<number, void, undefined>[]>>();
   });
 
   it('rejects mismatched stages in chain() and run(), and a mismatched TransformStream in chain()', () => {

@@ -5,6 +5,7 @@ import { parse } from 'csv-parse';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  AlreadyUsedError,
   chain,
   failedStage,
   filter,
@@ -22,7 +23,7 @@ import {
 } from '../../lib/index.js';
 import { FusedDuplex } from '../../lib/internal/fused-duplex.js';
 import { GenDuplex } from '../../lib/internal/gen-duplex.js';
-import { collect, deferred, Flow, TestError, tick, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { collect, deferred, expectReuseRefused, Flow, TestError, tick, ticks, toArray, until, watchUnhandled } from '../helpers.js';
 import { permutations, STAGE_KINDS, STAGE_LABELS, stageOf, type StageKind } from './stages.js';
 
 watchUnhandled();
@@ -818,5 +819,90 @@ describe('failedStage', () => {
     expect(await through([1, 2, 3], c).catch((e: unknown) => e)).toBe(err);
     expect(caught).toEqual([err]);
     expect(failedStage(err)).toEqual({ index: 0, label: 'map' });
+  });
+});
+
+describe('chain() at the edges', () => {
+  it('names the stage index and label of a null yielded out of the chain, and failedStage finds it', async () => {
+    const err = await pipeline(
+      toReadable([1, 2]),
+      chain(
+        map((n: number) => n),
+        async function* nulls(source: AsyncIterable<number>) {
+          for await (const _ of source) yield null as unknown as number;
+        },
+      ),
+      collect([]),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NullValueError);
+    expect((err as Error).message).toMatch(/^chain: stage 1 \(generator "nulls"\) yielded null or undefined/);
+    expect(failedStage(err)).toEqual({ index: 1, label: 'generator "nulls"' });
+  });
+
+  it('names the last fused stage when a fused chain yields null', async () => {
+    const err = await pipeline(
+      toReadable([1]),
+      chain(
+        filter(() => true),
+        map(() => null),
+      ),
+      collect([]),
+    ).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NullValueError);
+    expect((err as Error).message).toMatch(/^chain: stage 1 \(map\) yielded null/);
+    expect(failedStage(err)).toEqual({ index: 1, label: 'map' });
+  });
+
+  it('rejects an async function used as a stage with NotIterableError and no unhandled rejection', async () => {
+    const consume = async (source: AsyncIterable<number>) => {
+      for await (const _ of source) void _;
+    };
+    const err = await pipeline(toReadable([1]), chain(consume as never), collect([])).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NotIterableError);
+    expect(failedStage(err)?.index).toBe(0);
+    await ticks(5);
+  });
+
+  it('gives a for await consumer the items a fused chain produced before a step threw', async () => {
+    const err = new TestError('at 3');
+    const c = chain(
+      map((n: number) => {
+        if (n === 3) throw err;
+        return n;
+      }),
+    );
+    toReadable([1, 2, 3, 4]).pipe(c);
+    const got: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const x of c) got.push(x);
+      })(),
+    ).rejects.toBe(err);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('fails a second pipeline with AlreadyUsedError (fused and generator chains)', async () => {
+    for (const c of [
+      chain(map((n: number) => n)),
+      chain(async function* g(s: AsyncIterable<number>) {
+        yield* s;
+      }),
+    ]) {
+      await pipeline(toReadable([1]), c, collect([]));
+      const err = await pipeline(toReadable([2]), c, collect([])).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expectReuseRefused(err, AlreadyUsedError);
+    }
   });
 });

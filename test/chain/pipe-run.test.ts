@@ -1,3 +1,6 @@
+import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { ReadableStream, TransformStream } from 'node:stream/web';
 import { parse } from 'csv-parse';
@@ -8,9 +11,11 @@ import {
   filter,
   flatMap,
   GenstreamArgumentError,
+  lines,
   map,
   pipe,
   run,
+  tee,
   take,
   toArray as toArrayOp,
   toReadable,
@@ -461,7 +466,7 @@ describe('run', () => {
     it.each(sinks)('throws a TypeError at call time when the sink is $name', ({ args, got }) => {
       expectArgumentError(
         thrownBy(() => runOf([1], ...args)),
-        new RegExp(`^run: expected the last argument \\(\`sink\`\\) to be an async function or a Writable stream, got ${got.replace(/[()`]/g, '\\$&')}$`),
+        new RegExp(`^run: expected the last argument \\(\`sink\`\\) to be a function that consumes the output .* or a Writable stream, got ${got.replace(/[()`]/g, '\\$&')}$`),
       );
     });
 
@@ -480,5 +485,108 @@ describe('run', () => {
       );
       expect(calls).toBe(0);
     });
+  });
+});
+
+describe('pipe() and run() when the consumer stops before its first read', () => {
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+  it("run(): a sink that returns at once destroys a Readable source and returns a generator source's iterator", async () => {
+    let finallies = 0;
+    const readable = toReadable(async function* () {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        finallies++;
+      }
+    });
+    expect(await run(readable, map((n: number) => n), async () => 'skip')).toBe('skip');
+    expect(readable.destroyed).toBe(true);
+    expect(finallies).toBe(0); // its generator never started, so it has no finally to run
+  });
+
+  it('pipe(...).return() before any next() destroys the source and the stream instances given as stages', async () => {
+    const readable = new Readable({ objectMode: true, read() {} });
+    const stage = new PassThrough({ objectMode: true });
+    await pipe(readable, map((n: number) => n), stage).return(undefined);
+    expect(readable.destroyed).toBe(true);
+    expect(stage.destroyed).toBe(true);
+  });
+
+  it('gives back every file descriptor: 100 runs of run(createReadStream(f), lines(), async () => "skip")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genstream-fds-'));
+    const file = join(dir, 'log.txt');
+    writeFileSync(file, 'a\nb\nc\n'.repeat(1000));
+    try {
+      const before = openFds();
+      const streams = Array.from({ length: 100 }, () => createReadStream(file));
+      for (const stream of streams) await run(stream, lines(), async () => 'skip');
+      await until(() => streams.every((stream) => stream.closed)); // each opened its file, then closed it
+      expect(streams.every((stream) => stream.destroyed)).toBe(true);
+      expect(openFds()).toBeLessThanOrEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('releases a tee branch run that way, so the other branch is not stalled', async () => {
+    const [a, b] = tee(
+      (function* () {
+        yield* Array.from({ length: 100 }, (_, i) => i);
+      })(),
+      2,
+      { bufferSize: 4 },
+    );
+    expect(await run(a, map((n: number) => n), async () => 'skip')).toBe('skip');
+    expect(await toArray(b)).toHaveLength(100);
+  });
+});
+
+describe('run() without a sink', () => {
+  const rejection = (fn: () => unknown): unknown => {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('expected run() to throw at call time');
+  };
+
+  it('is a GenstreamArgumentError at call time when the last argument is an operator', () => {
+    const err = rejection(() => run([1, 2], map((n: number) => n), map((n: number) => n) as never));
+    expect(err).toBeInstanceOf(GenstreamArgumentError);
+    expect((err as Error).message).toMatch(/^run: expected the last argument \(`sink`\) to be a function that consumes the output/);
+    expect((err as Error).message).toContain('got function `map` at position 1, which is a stage');
+  });
+
+  it('is a GenstreamArgumentError when the last argument is a generator function', () => {
+    const err = rejection(() =>
+      run([1], async function* stage(s: AsyncIterable<number>) {
+        yield* s;
+      } as never),
+    );
+    expect(err).toBeInstanceOf(GenstreamArgumentError);
+    expect((err as Error).message).toContain('got function `stage` at position 0, which is a stage');
+  });
+
+  it('rejects when a plain function sink returns an iterable instead of consuming, and releases the source', async () => {
+    let finallies = 0;
+    async function* source() {
+      try {
+        yield 1;
+        yield 2;
+      } finally {
+        finallies++;
+      }
+    }
+    const gen = source();
+    await gen.next(); // started, so its finally must run when run() releases it
+    const err = await run(gen, map((n: number) => n), ((s: AsyncIterable<number>) => s) as never).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(GenstreamArgumentError);
+    expect((err as Error).message).toContain('without consuming the output');
+    expect(finallies).toBe(1);
   });
 });

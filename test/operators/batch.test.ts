@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { batch, chunk, flatMap, GenstreamArgumentError, pipe, take } from '../../lib/index.js';
 import { deferred, TestError, tick, toArray, watchUnhandled } from '../helpers.js';
-import { Counted, expectEarlyExit, expectEverywhere, expectRejectsEverywhere, guard } from './harness.js';
+import { hasSettled, now, settleWithFakeTime, sleep, useFakeTime } from './fake-time.js';
+import { Counted, expectEarlyExit, expectEverywhere, expectRejectsEverywhere } from './harness.js';
 
 watchUnhandled();
 
@@ -95,35 +96,66 @@ describe('batch', () => {
     await expectRejectsEverywhere(() => batch(2, { maxWaitMs: 1000 }), () => new Counted(3, err).sync(), err);
   });
 
-  describe('with maxWaitMs', () => {
-    it('flushes a partial batch after maxWaitMs while the source stalls, before the source resumes', async () => {
+  describe('with maxWaitMs (fake timers: exact times)', () => {
+    useFakeTime();
+
+    it('flushes a partial batch exactly maxWaitMs after its first item while the source stalls, before the source resumes', async () => {
       const gate = deferred();
       const { state, source } = stallingSource(gate.promise);
-      const it = batch<number>(5, { maxWaitMs: 40 })(source())[Symbol.asyncIterator]();
-      const started = performance.now();
-      const first = await guard(it.next());
-      expect(first).toEqual({ done: false, value: [1, 2] });
+      const iter = batch<number>(5, { maxWaitMs: 40 })(source())[Symbol.asyncIterator]();
+      const first = iter.next();
+      await vi.advanceTimersByTimeAsync(39);
+      expect(await hasSettled(first)).toBe(false); // not flushed at once, nor early
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await hasSettled(first)).toBe(true);
+      expect(await first).toEqual({ done: false, value: [1, 2] });
+      expect(now()).toBe(40);
       expect(state.released).toBe(false);
-      // It waited for the timer (not flushed at once); Node timers may fire a few ms early, hence /2.
-      expect(performance.now() - started).toBeGreaterThanOrEqual(20);
       gate.resolve();
-      expect(await guard(it.next())).toEqual({ done: false, value: [3, 4] });
-      expect(await guard(it.next())).toEqual({ done: true, value: undefined });
+      expect(await settleWithFakeTime(iter.next())).toEqual({ done: false, value: [3, 4] });
+      expect(await settleWithFakeTime(iter.next())).toEqual({ done: true, value: undefined });
       expect(state.finallies).toBe(1);
+      expect(vi.getTimerCount()).toBe(0); // no timer left behind
+    });
+
+    it('starts each deadline at the first item of its batch', async () => {
+      async function* source() {
+        yield 1; // t = 0: deadline 10
+        await sleep(25);
+        yield 2; // t = 25: deadline 35 (not 30 + 10: the batch's first item counts)
+        await sleep(5);
+        yield 3;
+        await sleep(100);
+        yield 4; // t = 130: a fresh batch, flushed by the end of the source
+      }
+      const out: [number, number[]][] = [];
+      await settleWithFakeTime(
+        (async () => {
+          for await (const b of batch<number>(3, { maxWaitMs: 10 })(source())) out.push([now(), b]);
+        })(),
+      );
+      expect(out).toEqual([
+        [10, [1]],
+        [35, [2, 3]],
+        [130, [4]],
+      ]);
     });
 
     it('keeps the stalled next() across the flush: no item is lost or reordered', async () => {
       const gate = deferred();
       const { source } = stallingSource(gate.promise);
-      const out: number[][] = [];
+      const out: [number, number[]][] = [];
       const all = (async () => {
         for await (const b of batch<number>(3, { maxWaitMs: 10 })(source())) {
-          out.push(b);
+          out.push([now(), b]);
           if (out.length === 1) setTimeout(() => gate.resolve(), 30); // stall past another deadline
         }
       })();
-      await guard(all);
-      expect(out).toEqual([[1, 2], [3, 4]]);
+      await settleWithFakeTime(all);
+      expect(out).toEqual([
+        [10, [1, 2]],
+        [40, [3, 4]], // the source's end flushes the last batch: its own deadline (50) never fires
+      ]);
     });
 
     it('returns the source (finally runs) when the consumer leaves after a timed flush', async () => {
@@ -136,27 +168,36 @@ describe('batch', () => {
           break;
         }
       })();
-      await guard(leave);
+      await settleWithFakeTime(leave);
+      expect(now()).toBe(15); // left once the pending next() settled, not before
       expect(state.finallies).toBe(1);
     });
 
-    it('rejects with the source error raised while a partial batch waits', async () => {
+    it('rejects with the source error raised while a partial batch waits, without flushing it first', async () => {
       const err = new TestError('stalled then failed');
       async function* source() {
         yield 1;
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sleep(5);
         throw err;
       }
-      await expect(guard(toArray(batch(10, { maxWaitMs: 1000 })(source())))).rejects.toBe(err);
+      const out: number[][] = [];
+      const all = (async () => {
+        for await (const b of batch<number>(10, { maxWaitMs: 1000 })(source())) out.push(b);
+      })();
+      await expect(settleWithFakeTime(all)).rejects.toBe(err);
+      expect(now()).toBe(5);
+      expect(out).toEqual([]);
+      expect(vi.getTimerCount()).toBe(0);
     });
 
     it('emits full batches immediately, without waiting for the timer', async () => {
-      const started = performance.now();
-      expect(await toArray(batch(2, { maxWaitMs: 5000 })([1, 2, 3, 4]))).toEqual([
+      const out = toArray(batch(2, { maxWaitMs: 5000 })([1, 2, 3, 4]));
+      expect(await hasSettled(out)).toBe(true); // with no fake time passing at all
+      expect(await out).toEqual([
         [1, 2],
         [3, 4],
       ]);
-      expect(performance.now() - started).toBeLessThan(4000); // hang guard: the 5 s timer never fired
+      expect(vi.getTimerCount()).toBe(0);
     });
   });
 

@@ -220,3 +220,31 @@ describe('ndjsonParse', () => {
     expect(() => ndjsonParse({ reviver: 1 as never })).toThrow('`options.reviver` to be a function');
   });
 });
+
+describe('ndjsonParse after lines()', () => {
+  it('parses each line of lines() as one value instead of joining them (pipe)', async () => {
+    const { pipe, lines, filter, take } = await import('../../lib/index.js');
+    expect(await toArray(pipe(['1\n2\n3\n'], lines(), ndjsonParse()))).toEqual([1, 2, 3]);
+    expect(await toArray(pipe(['1\n\n2\n3\n4\n'], lines(), filter((l: string) => l !== '3'), take(4), ndjsonParse()))).toEqual([1, 2, 4]);
+  });
+
+  it('parses each line in stream.pipeline and inside chain()', async () => {
+    const { chain, lines, toReadable } = await import('../../lib/index.js');
+    const out: unknown[] = [];
+    await pipeline(toReadable(['10\n2', '0\n30\n']), lines(), ndjsonParse(), collect(out));
+    expect(out).toEqual([10, 20, 30]);
+    const out2: unknown[] = [];
+    await pipeline(toReadable(['1\n2\n']), chain(lines(), ndjsonParse()), collect(out2));
+    expect(out2).toEqual([1, 2]);
+  });
+
+  it('numbers the lines of a bad one in BadJsonError', async () => {
+    const { pipe, lines } = await import('../../lib/index.js');
+    const err = await toArray(pipe(['1\n{oops\n3\n'], lines(), ndjsonParse())).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(BadJsonError);
+    expect((err as BadJsonError).lineNumber).toBe(2);
+  });
+});

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GenstreamArgumentError, pipe, progress, take, type Progress } from '../../lib/index.js';
 import { TestError, toArray, watchUnhandled } from '../helpers.js';
+import { settleWithFakeTime, sleep, useFakeTime } from './fake-time.js';
 import { Counted, expectEarlyExit, expectEverywhere, expectRejectsEverywhere } from './harness.js';
 
 watchUnhandled();
@@ -12,23 +13,68 @@ describe('progress', () => {
     await expectEverywhere(() => progress({ every: 2, onProgress: ignore }), [1, 2, 3], [1, 2, 3]);
   });
 
-  it('reports item and byte counts every `every` items, then a final report with done: true', async () => {
-    const reports: Progress[] = [];
-    const items = ['ab', 'cde', Buffer.from('xyz'), 'é', { not: 'bytes' }];
-    const out = await toArray(progress({ every: 2, onProgress: (p) => reports.push(p) })(items));
-    expect(out).toEqual(items);
-    expect(reports.map(({ items: n, bytes, done }) => ({ n, bytes, done }))).toEqual([
-      { n: 2, bytes: 5, done: false },
-      { n: 4, bytes: 10, done: false }, // 'é' is two UTF-8 bytes
-      { n: 5, bytes: 10, done: true },
-    ]);
-    for (const p of reports) {
-      expect(p.elapsedMs).toBeGreaterThanOrEqual(0);
-      expect(p.itemsPerSec).toBeGreaterThanOrEqual(0);
-      expect(p.bytesPerSec).toBeGreaterThanOrEqual(0);
+  describe('timing (fake timers: exact times and rates)', () => {
+    useFakeTime();
+
+    /** Yields `items`, the fake clock moving `stepMs` before each item after the first. */
+    function* spaced<T>(items: readonly T[], stepMs: number): Generator<T, void, undefined> {
+      for (let k = 0; k < items.length; k++) {
+        if (k > 0) vi.advanceTimersByTime(stepMs);
+        yield items[k];
+      }
     }
-    const last = reports[reports.length - 1];
-    if (last.elapsedMs > 0) expect(last.itemsPerSec).toBeCloseTo((last.items / last.elapsedMs) * 1000, 5);
+
+    it('reports item and byte counts every `every` items, with elapsed time and rates, then a final report with done: true', async () => {
+      const reports: Progress[] = [];
+      const items = ['ab', 'cde', Buffer.from('xyz'), 'é', { not: 'bytes' }];
+      const out = await toArray(progress({ every: 2, onProgress: (p) => reports.push(p) })(spaced(items, 250)));
+      expect(out).toEqual(items);
+      // Items arrive at 0, 250, 500, 750 and 1000 ms; the clock starts at the first item.
+      expect(reports.map(({ items: n, bytes, elapsedMs, done }) => ({ n, bytes, elapsedMs, done }))).toEqual([
+        { n: 2, bytes: 5, elapsedMs: 250, done: false },
+        { n: 4, bytes: 10, elapsedMs: 750, done: false }, // 'é' is two UTF-8 bytes
+        { n: 5, bytes: 10, elapsedMs: 1000, done: true },
+      ]);
+      expect(reports.map((p) => p.itemsPerSec)).toEqual([8, expect.closeTo(4 / 0.75, 9), 5]);
+      expect(reports.map((p) => p.bytesPerSec)).toEqual([20, expect.closeTo(10 / 0.75, 9), 10]);
+    });
+
+    it('also reports when intervalMs has passed since the last report', async () => {
+      const reports: Progress[] = [];
+      async function* slow() {
+        for (let i = 0; i < 3; i++) {
+          await sleep(30);
+          yield i;
+        }
+      }
+      await settleWithFakeTime(toArray(progress({ every: 1000, intervalMs: 10, onProgress: (p) => reports.push(p) })(slow())));
+      // Item 1 (at 30 ms) starts the clock; items 2 and 3 each come 30 ms (>= 10 ms) after the last report.
+      expect(reports.map((p) => [p.items, p.elapsedMs, p.done])).toEqual([
+        [2, 30, false],
+        [3, 60, false],
+        [3, 60, true],
+      ]);
+    });
+
+    it('does not report on intervalMs before that much time has passed since the last report', async () => {
+      const reports: Progress[] = [];
+      await toArray(progress({ every: 1000, intervalMs: 12, onProgress: (p) => reports.push(p) })(spaced([1, 2, 3, 4, 5, 6, 7, 8], 4)));
+      // Items at 0, 4, ..., 28 ms: reports at 12 ms (12 - 0 >= 12: the boundary counts) and 24 ms, then the final one.
+      expect(reports.map((p) => [p.items, p.elapsedMs, p.done])).toEqual([
+        [4, 12, false],
+        [7, 24, false],
+        [8, 28, true],
+      ]);
+    });
+
+    it('reports zero rates when no time has passed (no division by zero)', async () => {
+      const reports: Progress[] = [];
+      await toArray(progress({ every: 2, onProgress: (p) => reports.push(p) })(['ab', 'cd', 'e']));
+      expect(reports).toEqual([
+        { items: 2, bytes: 4, elapsedMs: 0, itemsPerSec: 0, bytesPerSec: 0, done: false },
+        { items: 3, bytes: 5, elapsedMs: 0, itemsPerSec: 0, bytesPerSec: 0, done: true },
+      ]);
+    });
   });
 
   it('reports every 1000 items by default, and once more at the end', async () => {
@@ -39,24 +85,6 @@ describe('progress', () => {
       [2000, false],
       [2500, true],
     ]);
-  });
-
-  it('also reports when intervalMs has passed since the last report', async () => {
-    const reports: Progress[] = [];
-    async function* slow() {
-      for (let i = 0; i < 3; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        yield i;
-      }
-    }
-    await toArray(progress({ every: 1000, intervalMs: 10, onProgress: (p) => reports.push(p) })(slow()));
-    // Item 1 starts the clock; items 2 and 3 each come ~30 ms (>= 10 ms) after the last report.
-    expect(reports.map((p) => [p.items, p.done])).toEqual([
-      [2, false],
-      [3, false],
-      [3, true],
-    ]);
-    expect(reports[1].elapsedMs).toBeGreaterThan(0);
   });
 
   it('gives nothing for an empty input and reports done with zero counts, every way', async () => {

@@ -1,0 +1,67 @@
+/**
+ * The published bundles, built by tsup as `npm run build` does (into a temp dir): error names survive
+ * bundling, and errors thrown by the CommonJS copy are recognised by the ESM copy's classes.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+type Genstream = typeof import('../lib/index.js');
+
+describe('the built ESM and CJS bundles', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'genstream-dist-'));
+  let esm: Genstream;
+  let cjs: Genstream;
+
+  beforeAll(async () => {
+    await build({
+      entry: { index: 'lib/index.ts' },
+      format: ['esm', 'cjs'],
+      outDir: dir,
+      target: 'node20',
+      tsconfig: 'tsconfig.build.json',
+      dts: false,
+      silent: true,
+      config: false,
+      treeshake: false,
+    });
+    cjs = createRequire(import.meta.url)(join(dir, 'index.cjs')) as Genstream;
+    esm = (await import(pathToFileURL(join(dir, 'index.js')).href)) as Genstream;
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the error names (the bundler renames classes)', () => {
+    for (const m of [esm, cjs]) {
+      expect(new m.GenstreamError('ERR_GENSTREAM_NULL_VALUE', 'x').name).toBe('GenstreamError');
+      expect(new m.NullValueError('x').name).toBe('NullValueError');
+      expect(new m.InvalidChunkError('x', 1).name).toBe('InvalidChunkError');
+      expect(new m.AlreadyUsedError('x').name).toBe('AlreadyUsedError');
+      expect(String(new m.BadJsonError('x', 1, 'l', undefined))).toMatch(/^BadJsonError: /);
+    }
+  });
+
+  it('recognises an error thrown by the CJS copy with the ESM classes, and the other way round', async () => {
+    const err = await cjs.toArray(cjs.lines()([1 as never])).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(cjs.InvalidChunkError);
+    expect(err).toBeInstanceOf(esm.InvalidChunkError);
+    expect(err).toBeInstanceOf(esm.GenstreamError);
+    expect(err).not.toBeInstanceOf(esm.NullValueError);
+    const argErr = (() => {
+      try {
+        esm.fromGen(1 as never);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(argErr).toBeInstanceOf(cjs.GenstreamArgumentError);
+    expect(argErr).toBeInstanceOf(TypeError);
+  });
+});
