@@ -23,16 +23,7 @@ import {
   toReadable,
   toWritable,
 } from '../lib/index.js';
-
-/** Calls `fn` and returns what it threw. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected the call to throw');
-}
+import { settledError, thrown } from './helpers.js';
 
 describe('GenstreamError', () => {
   it('is an Error carrying a stable code, and its name is the class name', () => {
@@ -136,10 +127,7 @@ describe('error names and instanceof across copies of genstream', () => {
 
   it('reports chunk-type errors of the text operators as InvalidChunkError', async () => {
     for (const op of [lines(), decode(), ndjsonParse(), encode()]) {
-      const err = await toArrayOf(op([{ not: 'text' } as never])).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await toArrayOf(op([{ not: 'text' } as never])).then(...settledError);
       expect(err).toBeInstanceOf(InvalidChunkError);
       expect((err as InvalidChunkError).code).toBe('ERR_GENSTREAM_INVALID_CHUNK');
       expect((err as Error).message).toContain('an object (Object)');
@@ -234,10 +222,7 @@ describe('AlreadyUsedError', () => {
   it('is what toGen throws when an instance is run twice, saying it is one-shot and how to reuse', async () => {
     const stage = toGen(new PassThrough({ objectMode: true }), { name: 'parser' });
     for await (const _ of stage([])) void _;
-    const err = await stage([]).next().then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await stage([]).next().then(...settledError);
     expect(err).toBeInstanceOf(AlreadyUsedError);
     expect((err as Error).message).toMatch(/^toGen \(parser\): .*one-shot.*pass a factory/);
   });

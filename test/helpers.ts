@@ -195,3 +195,24 @@ export function expectReuseRefused(err: unknown, AlreadyUsed: new (...args: neve
   expect(err).toBeInstanceOf(AlreadyUsed);
   if (message) expect((err as Error).message).toMatch(message);
 }
+
+/**
+ * `promise.then(...settledError)` resolves with what `promise` rejected with, and fails the test if it
+ * resolved: for asserting on the exact error object afterwards.
+ */
+export const settledError = [
+  (): never => {
+    throw new Error('expected a rejection, but the promise resolved');
+  },
+  (err: unknown): unknown => err,
+] as const;
+
+/** Calls `fn` and returns what it threw synchronously; fails the test if it did not throw. */
+export function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to throw');
+}

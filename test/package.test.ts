@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledError } from './helpers.js';
 
 type Genstream = typeof import('../lib/index.js');
 
@@ -46,10 +47,7 @@ describe('the built ESM and CJS bundles', () => {
   });
 
   it('recognises an error thrown by the CJS copy with the ESM classes, and the other way round', async () => {
-    const err = await cjs.toArray(cjs.lines()([1 as never])).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await cjs.toArray(cjs.lines()([1 as never])).then(...settledError);
     expect(err).toBeInstanceOf(cjs.InvalidChunkError);
     expect(err).toBeInstanceOf(esm.InvalidChunkError);
     expect(err).toBeInstanceOf(esm.GenstreamError);

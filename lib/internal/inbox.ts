@@ -103,7 +103,8 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.head < this.items.length) return Promise.resolve({ done: false, value: this.take() });
     if (this.failed) return Promise.reject(this.failure);
-    if (this.ended) {
+    // Ended, or returned by the consumer (a next() after return() is done, never a wait).
+    if (this.ended || this.settled) {
       this.settle();
       return RESOLVED_DONE;
     }

@@ -26,6 +26,7 @@ import {
   toArray,
   until,
   watchUnhandled,
+  settledError,
 } from '../helpers.js';
 
 watchUnhandled();
@@ -615,10 +616,7 @@ describe('fromGen at the edges', () => {
     };
     // @ts-expect-error -- an async function returns a Promise, not an iterable: a compile error too
     const stage: Duplex = fromGen(consume);
-    const err = await pipeline(toReadable([1, 2]), stage, collect([])).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await pipeline(toReadable([1, 2]), stage, collect([])).then(...settledError);
     expect(err).toBeInstanceOf(NotIterableError);
     expect((err as Error).message).toContain('returned a Promise: an async function is not a generator stage');
     await ticks(5); // an unhandled rejection would be recorded by watchUnhandled()
@@ -631,10 +629,7 @@ describe('fromGen at the edges', () => {
       },
       { objectMode: false },
     );
-    const err = await pipeline(toReadable([{ id: 1 }]), d, collect([], { objectMode: false })).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await pipeline(toReadable([{ id: 1 }]), d, collect([], { objectMode: false })).then(...settledError);
     expect(err).toBeInstanceOf(InvalidChunkError);
     expect((err as Error).message).toMatch(/^fromGen: stage "bytes" was written an object \(Object\), but its writable side is a byte stream/);
   });
@@ -652,10 +647,7 @@ describe('fromGen at the edges', () => {
     for (const use of uses) {
       const d = make();
       await pipeline(toReadable([1, 2]), d, collect([]));
-      const err = await use(d).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await use(d).then(...settledError);
       expectReuseRefused(err, AlreadyUsedError, /^fromGen: stage "again": this stream has already finished or was destroyed/);
     }
   });

@@ -13,6 +13,7 @@ import {
   ticks,
   until,
   watchUnhandled,
+  settledError,
 } from '../helpers.js';
 
 watchUnhandled();
@@ -355,10 +356,7 @@ describe('fromWritable at the edges', () => {
 
   it('fails with a NullValueError naming the writer when the source yields null', async () => {
     const w = new Writable({ objectMode: true, write: (_c, _e, cb) => cb() });
-    const err = await fromWritable(w)([1, null]).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await fromWritable(w)([1, null]).then(...settledError);
     expect(err).toBeInstanceOf(NullValueError);
     expect((err as Error).message).toMatch(/^fromWritable: the source yielded null or undefined/);
     expect(w.destroyed).toBe(true);

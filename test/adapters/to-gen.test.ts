@@ -10,7 +10,7 @@ import {
   toReadable,
   toWritable,
 } from '../../lib/index.js';
-import { collect, counted, Flow, listenerCounts, STREAM_EVENTS, TestError, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { collect, counted, Flow, listenerCounts, STREAM_EVENTS, TestError, ticks, toArray, until, watchUnhandled, settledError } from '../helpers.js';
 
 watchUnhandled();
 
@@ -226,10 +226,7 @@ describe('toGen', () => {
       const stage = toGen<number, number>(doubler());
       expect(await toArray(stage([1]))).toEqual([2]);
       const second = stage([2]); // calling the stage claims nothing yet
-      const err = await second.next().then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await second.next().then(...settledError);
       expect(err).toBeInstanceOf(AlreadyUsedError);
       expect(err).toBeInstanceOf(GenstreamError);
       expect((err as AlreadyUsedError).code).toBe('ERR_GENSTREAM_ALREADY_USED');

@@ -21,6 +21,7 @@ import {
   toArray,
   until,
   watchUnhandled,
+  settledError,
 } from '../helpers.js';
 
 watchUnhandled();
@@ -488,10 +489,7 @@ describe('toReadable at the edges', () => {
     const r = toReadable([1, 2]);
     await pipeline(r, collect([]));
     const out: unknown[] = [];
-    const err = await pipeline(r, collect(out)).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await pipeline(r, collect(out)).then(...settledError);
     expect(err).toBeInstanceOf(AlreadyUsedError);
     expect((err as Error).message).toMatch(/^toReadable: source: this stream has already finished/);
   });

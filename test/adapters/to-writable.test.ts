@@ -12,6 +12,7 @@ import {
   until,
   expectReuseRefused,
   watchUnhandled,
+  settledError,
 } from '../helpers.js';
 
 watchUnhandled();
@@ -360,10 +361,7 @@ describe('toWritable at the edges', () => {
       },
       { objectMode: false },
     );
-    const err = await pipeline(toReadable([{ id: 1 }]), sink).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await pipeline(toReadable([{ id: 1 }]), sink).then(...settledError);
     expect(err).toBeInstanceOf(InvalidChunkError);
     expect((err as Error).message).toMatch(/^toWritable was written an object \(Object\), but its writable side is a byte stream/);
   });
@@ -374,10 +372,7 @@ describe('toWritable at the edges', () => {
       for await (const x of source) out.push(x);
     });
     await pipeline(toReadable([1]), sink);
-    const err = await pipeline(toReadable([2, 3]), sink).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await pipeline(toReadable([2, 3]), sink).then(...settledError);
     expectReuseRefused(err, AlreadyUsedError);
     expect(out).toEqual([1]);
   });

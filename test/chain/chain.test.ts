@@ -23,7 +23,7 @@ import {
 } from '../../lib/index.js';
 import { FusedDuplex } from '../../lib/internal/fused-duplex.js';
 import { GenDuplex } from '../../lib/internal/gen-duplex.js';
-import { collect, deferred, expectReuseRefused, Flow, TestError, tick, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { collect, deferred, expectReuseRefused, Flow, TestError, tick, ticks, toArray, until, watchUnhandled, settledError } from '../helpers.js';
 import { permutations, STAGE_KINDS, STAGE_LABELS, stageOf, type StageKind } from './stages.js';
 
 watchUnhandled();
@@ -833,10 +833,7 @@ describe('chain() at the edges', () => {
         },
       ),
       collect([]),
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    ).then(...settledError);
     expect(err).toBeInstanceOf(NullValueError);
     expect((err as Error).message).toMatch(/^chain: stage 1 \(generator "nulls"\) yielded null or undefined/);
     expect(failedStage(err)).toEqual({ index: 1, label: 'generator "nulls"' });
@@ -850,10 +847,7 @@ describe('chain() at the edges', () => {
         map(() => null),
       ),
       collect([]),
-    ).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    ).then(...settledError);
     expect(err).toBeInstanceOf(NullValueError);
     expect((err as Error).message).toMatch(/^chain: stage 1 \(map\) yielded null/);
     expect(failedStage(err)).toEqual({ index: 1, label: 'map' });
@@ -863,10 +857,7 @@ describe('chain() at the edges', () => {
     const consume = async (source: AsyncIterable<number>) => {
       for await (const _ of source) void _;
     };
-    const err = await pipeline(toReadable([1]), chain(consume as never), collect([])).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await pipeline(toReadable([1]), chain(consume as never), collect([])).then(...settledError);
     expect(err).toBeInstanceOf(NotIterableError);
     expect(failedStage(err)?.index).toBe(0);
     await ticks(5);
@@ -898,10 +889,7 @@ describe('chain() at the edges', () => {
       }),
     ]) {
       await pipeline(toReadable([1]), c, collect([]));
-      const err = await pipeline(toReadable([2]), c, collect([])).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      const err = await pipeline(toReadable([2]), c, collect([])).then(...settledError);
       expectReuseRefused(err, AlreadyUsedError);
     }
   });

@@ -22,7 +22,7 @@ import {
   toWebReadable,
   type StageContext,
 } from '../../lib/index.js';
-import { collect, deferred, Flow, TestError, tick, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { collect, deferred, Flow, TestError, tick, ticks, toArray, until, watchUnhandled, settledError, thrown } from '../helpers.js';
 import { permutations, STAGE_KINDS, STAGE_LABELS, stageOf } from './stages.js';
 
 watchUnhandled();
@@ -543,24 +543,15 @@ describe('pipe() and run() when the consumer stops before its first read', () =>
 });
 
 describe('run() without a sink', () => {
-  const rejection = (fn: () => unknown): unknown => {
-    try {
-      fn();
-    } catch (err) {
-      return err;
-    }
-    throw new Error('expected run() to throw at call time');
-  };
-
   it('is a GenstreamArgumentError at call time when the last argument is an operator', () => {
-    const err = rejection(() => run([1, 2], map((n: number) => n), map((n: number) => n) as never));
+    const err = thrown(() => run([1, 2], map((n: number) => n), map((n: number) => n) as never));
     expect(err).toBeInstanceOf(GenstreamArgumentError);
     expect((err as Error).message).toMatch(/^run: expected the last argument \(`sink`\) to be a function that consumes the output/);
     expect((err as Error).message).toContain('got function `map` at position 1, which is a stage');
   });
 
   it('is a GenstreamArgumentError when the last argument is a generator function', () => {
-    const err = rejection(() =>
+    const err = thrown(() =>
       run([1], async function* stage(s: AsyncIterable<number>) {
         yield* s;
       } as never),
@@ -581,10 +572,7 @@ describe('run() without a sink', () => {
     }
     const gen = source();
     await gen.next(); // started, so its finally must run when run() releases it
-    const err = await run(gen, map((n: number) => n), ((s: AsyncIterable<number>) => s) as never).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await run(gen, map((n: number) => n), ((s: AsyncIterable<number>) => s) as never).then(...settledError);
     expect(err).toBeInstanceOf(GenstreamArgumentError);
     expect((err as Error).message).toContain('without consuming the output');
     expect(finallies).toBe(1);

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { BadJsonError, GenstreamArgumentError, GenstreamError, LineTooLongError } from '../../lib/internal/errors.js';
 import { ndjsonParse } from '../../lib/operators/ndjson-parse.js';
-import { collect, TestError, toArray, watchUnhandled } from '../helpers.js';
+import { collect, TestError, toArray, watchUnhandled, settledError } from '../helpers.js';
 
 watchUnhandled();
 
@@ -240,10 +240,7 @@ describe('ndjsonParse after lines()', () => {
 
   it('numbers the lines of a bad one in BadJsonError', async () => {
     const { pipe, lines } = await import('../../lib/index.js');
-    const err = await toArray(pipe(['1\n{oops\n3\n'], lines(), ndjsonParse())).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const err = await toArray(pipe(['1\n{oops\n3\n'], lines(), ndjsonParse())).then(...settledError);
     expect(err).toBeInstanceOf(BadJsonError);
     expect((err as BadJsonError).lineNumber).toBe(2);
   });
