@@ -494,3 +494,81 @@ describe('toReadable at the edges', () => {
     expect((err as Error).message).toMatch(/^toReadable: source: this stream has already finished/);
   });
 });
+
+describe('toReadable over sync iterators that yield promises, and destroy() of a sync generator', () => {
+  it('fails a stream nobody reads from at once: there is no reader to hand its buffered items to', async () => {
+    const err = new TestError('unread');
+    const r = toReadable(function* () {
+      yield 1;
+      yield 2;
+      throw err;
+    });
+    const failed = new Promise((resolve) => r.once('error', resolve));
+    r.read(0); // starts the source without consuming: readableFlowing stays null
+    expect(await failed).toBe(err);
+    expect(r.destroyed).toBe(true);
+  });
+
+  it('keeps backpressure with promise items: at most highWaterMark + 1 settled ahead of a slow consumer', async () => {
+    let produced = 0;
+    let consumed = 0;
+    let peak = 0;
+    function* g(): Generator<Promise<number>> {
+      for (let i = 0; i < 30; i++) {
+        produced++;
+        peak = Math.max(peak, produced - consumed);
+        yield Promise.resolve(i);
+      }
+    }
+    const got: number[] = [];
+    for await (const x of toReadable(g(), { highWaterMark: 2 })) {
+      await ticks(2);
+      consumed++;
+      got.push(x as number);
+    }
+    expect(got).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(peak).toBeLessThanOrEqual(2 + 2);
+  });
+
+  it('ends a promise-yielding sync generator gracefully when a genstream stage below stops early', async () => {
+    let finallies = 0;
+    function* g(): Generator<Promise<number>> {
+      try {
+        for (let i = 0; ; i++) yield new Promise((resolve) => setImmediate(() => resolve(i)));
+      } finally {
+        finallies++;
+      }
+    }
+    const out: number[] = [];
+    await pipeline(toReadable(g()), fromGen(take<number>(2)), collect(out));
+    expect(out).toEqual([0, 1]);
+    expect(finallies).toBe(1);
+  });
+
+  it("throws destroy(err)'s error into a suspended sync generator, and returns it if it keeps yielding", async () => {
+    const err = new TestError('why');
+    const seen: unknown[] = [];
+    let finallies = 0;
+    const r = toReadable(
+      function* () {
+        try {
+          for (let i = 0; ; i++) {
+            try {
+              yield i;
+            } catch (e) {
+              seen.push(e); // swallowed: it would go on, so it must be returned
+            }
+          }
+        } finally {
+          finallies++;
+        }
+      },
+      { highWaterMark: 1 },
+    );
+    r.on('error', () => {});
+    r.read(0);
+    r.destroy(err);
+    await until(() => finallies === 1);
+    expect(seen).toEqual([err]);
+  });
+});

@@ -198,3 +198,14 @@ describe('write batches through the adapters keep their order', () => {
     expect(got).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });
+
+describe('Inbox after its consumer has gone', () => {
+  it('accepts and drops a _writev batch, releasing the writer at once', async () => {
+    const inbox = new Inbox<number>(1, false);
+    await inbox.return();
+    let released = 0;
+    inbox.pushMany([{ chunk: 1 }, { chunk: 2 }, { chunk: 3 }], () => released++);
+    expect(released).toBe(1);
+    expect(await inbox.next()).toEqual(done);
+  });
+});
