@@ -572,3 +572,27 @@ describe('toReadable over sync iterators that yield promises, and destroy() of a
     expect(seen).toEqual([err]);
   });
 });
+
+describe('toReadable with sources that are not iterable, and a finally that throws', () => {
+  it('fails with NotIterableError when the factory returns undefined or a number', async () => {
+    for (const bad of [undefined, 42]) {
+      const err = await toArray(toReadable(() => bad as never)).then(...settledError);
+      expect(err).toBeInstanceOf(NotIterableError);
+    }
+  });
+
+  it('fails the stream with the error a generator throws from its finally during a graceful stop', async () => {
+    const err = new TestError('finally failed');
+    async function* g() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        // eslint-disable-next-line no-unsafe-finally
+        throw err;
+      }
+    }
+    const r = toReadable(g());
+    const failed = await pipeline(r, fromGen(take<number>(2)), collect([])).then(...settledError);
+    expect(failed).toBe(err);
+  });
+});

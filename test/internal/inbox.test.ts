@@ -209,3 +209,26 @@ describe('Inbox after its consumer has gone', () => {
     expect(await inbox.next()).toEqual(done);
   });
 });
+
+describe('Inbox end states', () => {
+  it('return() after end() with items still queued is an early stop', async () => {
+    const inbox = new Inbox<number>(10, false);
+    let returned = 0;
+    inbox.onReturned = () => returned++;
+    inbox.push(1, () => {});
+    inbox.push(2, () => {});
+    inbox.end();
+    await inbox.next();
+    await inbox.return();
+    expect(inbox.returned).toBe(true);
+    expect(returned).toBe(1);
+  });
+
+  it('keeps the first error when failed twice', async () => {
+    const inbox = new Inbox<number>(10, false);
+    const first = new TestError('first');
+    inbox.fail(first);
+    inbox.fail(new TestError('second'));
+    await expect(inbox.next()).rejects.toBe(first);
+  });
+});

@@ -245,3 +245,14 @@ describe('ndjsonParse after lines()', () => {
     expect((err as BadJsonError).lineNumber).toBe(2);
   });
 });
+
+describe('ndjsonParse after lines() and a map', () => {
+  it('reads the items of a map after lines() as text again: a map may change what an item is', async () => {
+    const { pipe, lines, map } = await import('../../lib/index.js');
+    // map turns each line into two lines of text: the items are text chunks, not lines, and are parsed as such.
+    const twice = (l: string): string => `${l}\n${l}0\n`;
+    expect(await toArray(pipe(['1\n2\n'], lines(), map(twice), ndjsonParse()))).toEqual([1, 10, 2, 20]);
+    const { filter, take } = await import('../../lib/index.js');
+    expect(await toArray(pipe(['1\n2\n'], lines(), filter(() => true), map(twice), take(5), ndjsonParse()))).toEqual([1, 10, 2, 20]);
+  });
+});
