@@ -674,3 +674,12 @@ describe('fromGen at the edges', () => {
     expect(seen).toEqual([err]);
   });
 });
+
+describe('fromGen with a stage that returns a string', () => {
+  it('fails with NotIterableError instead of iterating its characters', async () => {
+    const d = fromGen((() => 'abc') as never);
+    const err = await pipeline(toReadable([1]), d, collect([])).then(...settledError);
+    expect(err).toBeInstanceOf(NotIterableError);
+    expect((err as Error).message).toContain('returned `"abc"` (string)');
+  });
+});

@@ -596,3 +596,63 @@ describe('toReadable with sources that are not iterable, and a finally that thro
     expect(failed).toBe(err);
   });
 });
+
+describe('toReadable keeps one next() in flight and waits for return() before ending', () => {
+  it('never asks an async iterator for a second item before the first has settled', async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    let i = 0;
+    const source: AsyncIterableIterator<number> = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next() {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        return new Promise((resolve) =>
+          setImmediate(() => {
+            inFlight--;
+            resolve(i < 50 ? { done: false, value: i++ } : { done: true, value: undefined });
+          }),
+        );
+      },
+    };
+    const got: number[] = [];
+    for await (const x of toReadable(source, { highWaterMark: 4 })) got.push(x as number);
+    expect(got).toHaveLength(50);
+    expect(maxInFlight).toBe(1);
+  });
+
+  it('ends its readable side only after an async generator has finished its finally on a graceful stop', async () => {
+    let finallyDone = false;
+    async function* g() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        finallyDone = true;
+      }
+    }
+    await pipeline(toReadable(g()), fromGen(take<number>(2)), collect([]));
+    expect(finallyDone).toBe(true);
+  });
+
+  it('does not turn a rejecting return() into an unhandled rejection when destroyed', async () => {
+    let returned = 0;
+    const source: AsyncIterableIterator<number> = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => Promise.resolve({ done: false, value: 1 }),
+      return() {
+        returned++;
+        return Promise.reject(new TestError('return failed'));
+      },
+    };
+    const r = toReadable(source, { highWaterMark: 1 });
+    await new Promise<void>((resolve) => r.once('readable', resolve));
+    r.destroy();
+    await ticks(5); // watchUnhandled() fails the test on an unhandled rejection
+    expect(returned).toBe(1);
+  });
+});
