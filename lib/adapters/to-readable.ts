@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import { kStopRequested, refusePipeWhenUsed } from '../internal/inbox.js';
+import { kStopRequested } from '../internal/inbox.js';
+import { refusePipeWhenUsed } from '../internal/guards.js';
 import { Pump } from '../internal/pump.js';
 import type { StreamOptions } from '../internal/options.js';
 import type { TypedReadable } from '../internal/types.js';

@@ -1,7 +1,8 @@
 import { Writable, type Readable } from 'node:stream';
 import { AbortError } from '../internal/errors.js';
 import type { StageContext } from '../internal/gen-duplex.js';
-import { Inbox, stopUpstream, trackUpstream, guardByteWrites } from '../internal/inbox.js';
+import { Inbox, stopUpstream, trackUpstream } from '../internal/inbox.js';
+import { guardByteWrites } from '../internal/guards.js';
 import type { StreamOptions } from '../internal/options.js';
 import type { TypedWritable } from '../internal/types.js';
 import { checkFunction, checkStreamOptions } from '../internal/validate.js';

@@ -11,7 +11,8 @@ import { Duplex, type Readable } from 'node:stream';
 import { ErrorAfterItems } from './after-items.js';
 import { NullValueError } from './errors.js';
 import { tagError } from './stage-error.js';
-import { kStopRequested, refusePipeWhenUsed, stopUpstream, trackUpstream, guardByteWrites } from './inbox.js';
+import { kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
+import { guardByteWrites, refusePipeWhenUsed } from './guards.js';
 import { compile, type FusableInfo, type KernelState, type Pending, type Push } from './kernel.js';
 import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 

@@ -18,7 +18,8 @@
  */
 import { Duplex, type Readable } from 'node:stream';
 import { AbortError } from './errors.js';
-import { Inbox, kStopRequested, refusePipeWhenUsed, stopUpstream, trackUpstream, guardByteWrites } from './inbox.js';
+import { Inbox, kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
+import { guardByteWrites, refusePipeWhenUsed } from './guards.js';
 import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 import { Pump, type StageOrigin } from './pump.js';
 
