@@ -3,7 +3,7 @@
  * one bar per case at its median items/s, a thin line from its slowest to its fastest pass, the
  * ratio to the reference case, and dashed markers for derived items/s figures (e.g. a ceiling).
  */
-import { fmtRate, fmtRatio, type BenchResult } from './harness.js';
+import { fmtRatio, fmtValue, type BenchResult } from './harness.js';
 
 const W = 880;
 const LABEL_W = 330;
@@ -13,8 +13,10 @@ const TOP = 64;
 
 export function renderChart(r: BenchResult): string {
   const cases = r.cases;
-  const unit = r.clock === 'wall' ? 'items/s' : 'items per CPU-second';
-  const markers = r.derived.filter((d) => d.unit === 'items/s');
+  const throughput = (r.metric ?? 'throughput') === 'throughput';
+  const unit = throughput ? (r.clock === 'wall' ? 'items/s' : 'items per CPU-second') : `${r.unit} (lower is better)`;
+  const fmtRate = (v: number): string => fmtValue(r.metric, v);
+  const markers = r.derived.filter((d) => d.unit === (throughput ? 'items/s' : 'value'));
   const maxValue = Math.max(1, ...cases.map((c) => c.max ?? 0), ...markers.map((m) => m.value));
   const step = niceStep(maxValue / 5);
   const scaleMax = Math.ceil((maxValue * 1.02) / step) * step;
@@ -28,8 +30,8 @@ export function renderChart(r: BenchResult): string {
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="bold">${esc(r.title)}</text>`,
     `<text x="12" y="42" fill="#555">${esc(
-      `n = ${r.n.toLocaleString('en-US')} objects, median of ${r.rounds} rounds × ${r.passes} passes, each case in its own process, ` +
-        `${r.clock === 'wall' ? 'wall clock' : 'main-thread CPU clock'} · ` +
+      `${r.cases.some((c) => c.n !== undefined && c.n !== r.n) ? 'sizes as labelled' : `n = ${r.n.toLocaleString('en-US')} items`}, median of ${r.rounds} rounds × ${r.passes} passes, each case in its own process, ` +
+        `${throughput ? (r.clock === 'wall' ? 'wall clock' : 'main-thread CPU clock') : r.unit} · ` +
         `node ${r.machine.node}, ${r.machine.cpus} CPUs · ${r.date.slice(0, 10)}`,
     )}</text>`,
   );

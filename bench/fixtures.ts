@@ -34,21 +34,69 @@ export class ArraySource extends Readable {
   }
 }
 
-/** objectMode sink that only counts what reaches it (in `_write` and `_writev`). */
-export class CountingSink extends Writable {
-  count = 0;
+/** A cheap per-item hash (an int32) that the checksum of a pass combines in order. */
+export type ItemHash = (item: never) => number;
 
-  constructor() {
-    super({ objectMode: true });
+/**
+ * The generic item hash: numbers as they are, strings by length and last character, arrays and plain
+ * objects by their elements/values. Benchmarks with a known item shape pass a cheaper one.
+ */
+export function itemHash(x: unknown): number {
+  if (typeof x === 'number') return x | 0;
+  if (typeof x === 'string') return x.length === 0 ? 0 : Math.imul(x.length, 31) + x.charCodeAt(x.length - 1);
+  if (Array.isArray(x)) {
+    let h = x.length;
+    for (let i = 0; i < x.length; i++) h = (Math.imul(h, 31) + itemHash(x[i])) | 0;
+    return h;
+  }
+  if (x !== null && typeof x === 'object') {
+    let h = 7;
+    for (const k in x) h = (Math.imul(h, 31) + itemHash((x as Record<string, unknown>)[k])) | 0;
+    return h;
+  }
+  return x === undefined ? 1 : 2;
+}
+
+/** Folds one item hash into an order-sensitive running checksum. */
+export const fold = (sum: number, h: number): number => (Math.imul(sum, 31) + h) | 0;
+
+/** Counts items and folds them into an order-sensitive checksum: what every pass reports. */
+export class Tally {
+  items = 0;
+  checksum = 0;
+
+  constructor(private readonly hash: ItemHash = itemHash) {}
+
+  add(item: unknown): void {
+    this.items++;
+    this.checksum = (Math.imul(this.checksum, 31) + this.hash(item as never)) | 0;
   }
 
-  override _write(_chunk: unknown, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.count++;
+  result(value?: number): { items: number; checksum: number; value?: number } {
+    return value === undefined ? { items: this.items, checksum: this.checksum } : { items: this.items, checksum: this.checksum, value };
+  }
+}
+
+/** objectMode sink that counts and checksums what reaches it (in `_write` and `_writev`). */
+export class CountingSink extends Writable {
+  readonly tally: Tally;
+
+  constructor(hash?: ItemHash, objectMode = true) {
+    super({ objectMode });
+    this.tally = new Tally(hash);
+  }
+
+  get count(): number {
+    return this.tally.items;
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.tally.add(chunk);
     cb();
   }
 
   override _writev(chunks: { chunk: unknown }[], cb: (err?: Error | null) => void): void {
-    this.count += chunks.length;
+    for (let i = 0; i < chunks.length; i++) this.tally.add(chunks[i].chunk);
     cb();
   }
 }
@@ -74,11 +122,11 @@ export function resolvedIterable<T>(items: readonly T[]): AsyncIterableIterator<
 
 /**
  * Runs `stages` (streams or generator functions) between a fresh source over `items` and a fresh
- * counting sink; resolves with the number of items that reached the sink.
+ * counting sink; resolves with the number and checksum of the items that reached the sink.
  */
-export async function through(items: readonly Item[], ...stages: unknown[]): Promise<number> {
-  const sink = new CountingSink();
+export async function through(items: readonly Item[], stages: unknown[], hash?: ItemHash): Promise<{ items: number; checksum: number }> {
+  const sink = new CountingSink(hash);
   // Generator functions are valid pipeline stages; @types/node's array overload only lists streams.
   await pipeline([new ArraySource(items), ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[]);
-  return sink.count;
+  return sink.tally.result();
 }

@@ -13,7 +13,7 @@
  */
 import { Duplex, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ArraySource, CountingSink, makeItems, resolvedIterable, type Item } from './fixtures.js';
+import { ArraySource, CountingSink, makeItems, resolvedIterable, Tally, type Item } from './fixtures.js';
 import { defineBench, type Derived } from './harness.js';
 
 interface Doubled {
@@ -35,17 +35,20 @@ class DoubleTransform extends Transform {
   }
 }
 
-/** Runs `stage` between a fresh source and a fresh counting sink; resolves with the sink's count. */
-async function throughStage(items: Item[], stage: Duplex): Promise<number> {
-  const sink = new CountingSink();
+const hashDoubled = (d: Doubled): number => d.v | 0;
+
+/** Runs `stage` between a fresh source and a fresh counting sink; resolves with the sink's tally. */
+async function throughStage(items: Item[], stage: Duplex): Promise<{ items: number; checksum: number }> {
+  const sink = new CountingSink(hashDoubled);
   await pipeline(new ArraySource(items), stage, sink);
-  return sink.count;
+  return sink.tally.result();
 }
 
 export default defineBench({
   name: 'from-gen',
   title: 'One map stage: fromGen vs Node stream and generator paths',
   n: 1_000_000,
+  nodes: ['20', '22', '24'],
   reference: 'transform',
   baselines: ['duplexFrom', 'pipelineGen', 'bareGen'],
   subject: 'fromGen',
@@ -80,9 +83,9 @@ export default defineBench({
       setup: ({ n }) => {
         const items = makeItems(n);
         return async () => {
-          const sink = new CountingSink();
+          const sink = new CountingSink(hashDoubled);
           await pipeline(new ArraySource(items), double, sink);
-          return sink.count;
+          return sink.tally.result();
         };
       },
     },
@@ -92,9 +95,9 @@ export default defineBench({
       setup: ({ n }) => {
         const items = makeItems(n);
         return async () => {
-          let count = 0;
-          for await (const _ of double(resolvedIterable(items))) count++;
-          return count;
+          const tally = new Tally(hashDoubled);
+          for await (const d of double(resolvedIterable(items))) tally.add(d);
+          return tally.result();
         };
       },
     },

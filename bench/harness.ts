@@ -23,13 +23,32 @@ import type * as GenstreamModule from '../lib/index.js';
 /** The genstream module as the cases receive it (the built artefact, typed by the source). */
 export type Genstream = typeof GenstreamModule;
 
-/** One timed pass: builds a fresh pipeline over the prepared input, runs it, resolves with the number of items that reached its end. */
-export type Pass = () => Promise<number>;
+/**
+ * What one pass reports: how many items reached its end and a checksum of them (order-sensitive unless
+ * the benchmark says otherwise), so a case that skips work cannot "win". Benchmarks with
+ * `metric: 'value'` also report the figure itself (e.g. ms to the first item, time ÷ ideal time).
+ */
+export interface PassResult {
+  items: number;
+  checksum: number;
+  value?: number;
+}
+
+/** One timed pass: builds a fresh pipeline over the prepared input, runs it, resolves with what reached its end. */
+export type Pass = () => Promise<PassResult>;
+
+/**
+ * What a benchmark measures:
+ * - `throughput`: input items per second (higher is better), on the wall or main-thread CPU clock;
+ * - `rss`: the child process's peak resident memory in MB after one pass (lower is better);
+ * - `value`: the figure each pass returns, in `unit` (lower is better), e.g. ms or × the ideal time.
+ */
+export type Metric = 'throughput' | 'rss' | 'value';
 
 export interface SetupContext {
   /** The genstream module under test. */
   lib: Genstream;
-  /** Number of input objects per pass. */
+  /** Number of input objects per pass (the case's own `n` when it has one). */
   n: number;
 }
 
@@ -43,15 +62,19 @@ export interface BenchCase {
    * the pass, or a string saying why the case is skipped in this build.
    */
   setup(ctx: SetupContext): Pass | string | Promise<Pass | string>;
+  /** This case's own input size (a size series: 100k, 1M, 5M); the benchmark's `n` otherwise. */
+  n?: number;
 }
 
 /** A figure computed from the medians, printed under the table and drawn on the chart when in items/s. */
 export interface Derived {
   label: string;
   value: number;
-  unit: 'items/s' | 'ratio';
+  unit: 'items/s' | 'ratio' | 'value';
   /** The goal for this figure (higher is better); the report says whether it is met. */
   target?: number;
+  /** A ceiling for this figure (lower is better), instead of `target`. */
+  atMost?: number;
 }
 
 export interface BenchSpec {
@@ -60,6 +83,21 @@ export interface BenchSpec {
   title: string;
   /** Default number of input objects per pass (`--n` overrides). */
   n: number;
+  /** Node versions to measure on when `--node` is not given (e.g. `['20', '22', '24']`; a smoke run uses only the running one). */
+  nodes?: string[];
+  /** What is measured (default `throughput`). */
+  metric?: Metric;
+  /** Unit of a `value` metric, e.g. `ms` or `× ideal`. */
+  unit?: string;
+  /** Timed passes and warm-up passes per process when the benchmark needs fixed ones (`rss`: 1 and 0). */
+  passes?: number;
+  warmup?: number;
+  /**
+   * Which cases must produce the same checksum: by default all cases with the same `n`. Return a group
+   * name per case to compare within groups only (e.g. ordered vs unordered output), or `null` to not
+   * compare that case.
+   */
+  outputGroup?(key: string): string | null;
   /** Key of the hand-written Transform case every other case is compared with. */
   reference: string;
   /** Keys of further cases to show a ratio column for. */
@@ -97,13 +135,18 @@ export interface MeasureOptions {
 
 /**
  * What a child process reports for its case, one entry per timed pass:
- * - `wall`: input items per wall-clock second (the figure DESIGN-NOTES quotes);
+ * - `wall`: input items per wall-clock second (the figure DESIGN-NOTES quotes), or for `rss`/`value`
+ *   benchmarks the measured figure itself;
  * - `cpu`: input items per second of the main thread's own on-CPU time (Linux: /proc schedstat). Time
- *   slices lost to other processes do not count, so on a shared machine it moves less than `wall`;
+ *   slices lost to other processes do not count, so on a shared machine it moves less than `wall`
+ *   (throughput benchmarks only);
  * - `wait`: the fraction of the pass the main thread was ready to run but waiting for a CPU.
- * `processCpuMs` is the CPU time of the whole process (all threads), start to end.
+ * `processCpuMs` is the CPU time of the whole process (all threads), start to end; `items` and
+ * `checksum` describe the output of the last pass (every pass must agree).
  */
-export type ChildResult = { wall: number[]; cpu: number[]; wait: number[]; processCpuMs: number } | { skipped: string };
+export type ChildResult =
+  | { wall: number[]; cpu: number[]; wait: number[]; processCpuMs: number; items: number; checksum: number }
+  | { skipped: string };
 
 /** Marks the one stdout line a child reports its result on. */
 export const RESULT_MARK = '@@bench-result ';
@@ -114,11 +157,17 @@ const WARMUP_MS = 500;
 export async function measureCase(spec: BenchSpec, key: string, lib: Genstream, o: MeasureOptions): Promise<ChildResult> {
   const c = spec.cases.find((x) => x.key === key);
   if (c === undefined) throw new Error(`bench ${spec.name}: no case "${key}"`);
+  const metric = spec.metric ?? 'throughput';
   const pass = await c.setup({ lib, n: o.n });
   if (typeof pass === 'string') return { skipped: pass };
   const expected = spec.expected ? spec.expected(o.n) : o.n;
-  const check = (count: number): void => {
-    if (count !== expected) throw new Error(`bench ${spec.name}/${key}: ${count} items reached the sink, expected ${expected}`);
+  let first: PassResult | undefined;
+  const check = (r: PassResult): void => {
+    if (r.items !== expected) throw new Error(`bench ${spec.name}/${key}: ${r.items} items reached the sink, expected ${expected}`);
+    if (!Number.isFinite(r.checksum)) throw new Error(`bench ${spec.name}/${key}: the pass returned no checksum`);
+    if (first === undefined) first = r;
+    else if (r.checksum !== first.checksum) throw new Error(`bench ${spec.name}/${key}: checksum ${r.checksum} differs from the first pass's ${first.checksum}`);
+    if (metric === 'value' && (r.value === undefined || !Number.isFinite(r.value))) throw new Error(`bench ${spec.name}/${key}: the pass returned no value`);
   };
   const gc = (globalThis as { gc?: () => void }).gc;
   // Warm up for `warmup` passes and at least WARMUP_MS, so a small --n still reaches optimized code.
@@ -131,18 +180,21 @@ export async function measureCase(spec: BenchSpec, key: string, lib: Genstream, 
     gc?.(); // start every timed pass from the same heap state, so one pass does not pay another's garbage
     const s0 = mainThreadSched();
     const t0 = performance.now();
-    const count = await pass();
+    const r = await pass();
     const ms = performance.now() - t0;
     const s1 = mainThreadSched();
-    check(count);
-    wall.push((o.n / ms) * 1000);
+    check(r);
+    if (metric === 'rss') wall.push(process.resourceUsage().maxRSS / 1024);
+    else if (metric === 'value') wall.push(r.value as number);
+    else wall.push((o.n / ms) * 1000);
     if (s0 !== undefined && s1 !== undefined) {
-      cpu.push(o.n / ((s1.runNs - s0.runNs) / 1e9));
+      if (metric === 'throughput') cpu.push(o.n / ((s1.runNs - s0.runNs) / 1e9));
       wait.push((s1.waitNs - s0.waitNs) / 1e6 / ms);
     }
   }
   const usage = process.cpuUsage();
-  return { wall, cpu, wait, processCpuMs: (usage.user + usage.system) / 1000 };
+  const last = first as PassResult;
+  return { wall, cpu, wait, processCpuMs: (usage.user + usage.system) / 1000, items: last.items, checksum: last.checksum };
 }
 
 const schedPath = `/proc/self/task/${process.pid}/schedstat`;
@@ -163,6 +215,13 @@ function mainThreadSched(): { runNs: number; waitNs: number } | undefined {
 /** Which clock the medians, ratios, derived figures and the chart use. */
 export type Clock = 'wall' | 'cpu';
 
+/** A Node binary the children run on. */
+export interface NodeBinary {
+  /** `process.version` of that binary, e.g. `v22.23.5`. */
+  version: string;
+  path: string;
+}
+
 export interface RunOptions extends MeasureOptions {
   rounds: number;
   /** Bench file (absolute path) the children import. */
@@ -173,6 +232,10 @@ export interface RunOptions extends MeasureOptions {
   only: string[];
   /** Extra node flags for the children. */
   nodeArgs: string[];
+  /** The Node binaries to measure on; the first is the primary one (table, ratios, chart). */
+  nodes: NodeBinary[];
+  /** Input size of a case with its own `n` (the runner scales it down for a smoke run). */
+  caseN(c: BenchCase): number;
   /** When set, each child writes V8 CPU profiles to `<profileDir>/<case key>/` (the main thread's file has thread id 0: `CPU.<date>.<pid>.0.<seq>.cpuprofile`). */
   profileDir?: string;
   /** Kill a child that runs longer than this. */
@@ -182,7 +245,7 @@ export interface RunOptions extends MeasureOptions {
   clock: Clock;
 }
 
-/** items/s of every timed pass, round by round, and their summary. */
+/** The figure of every timed pass, round by round, and their summary. */
 export interface Series {
   rounds: number[][];
   samples: number[];
@@ -194,11 +257,18 @@ export interface Series {
 export interface CaseResult {
   key: string;
   label: string;
+  /** Input size of this case. */
+  n: number;
+  /** `process.version` of the Node binary it ran on. */
+  node: string;
   /** Why the case did not run (skipped by its setup, or failed). */
   skipped?: string;
   failed?: string;
+  /** Items that reached the end of a pass, and their checksum (the same in every pass and round). */
+  items?: number;
+  checksum?: number;
   wall: Series;
-  /** Items per second of main-thread CPU time (empty where /proc is not available). */
+  /** Items per second of main-thread CPU time (throughput benchmarks; empty where /proc is not available). */
   cpu: Series;
   /** Per timed pass: fraction of the time the main thread waited for a CPU. */
   wait: number[];
@@ -206,10 +276,21 @@ export interface CaseResult {
   otherLoad: number[];
 }
 
+export interface SummaryCase extends CaseResult {
+  median?: number;
+  min?: number;
+  max?: number;
+  vsReference?: number;
+  vsBaselines: Record<string, number>;
+}
+
 export interface BenchResult {
   name: string;
   title: string;
   n: number;
+  metric: Metric;
+  /** Unit of `median`/`min`/`max`: items/s, items/CPU-s, MB or the benchmark's own unit. */
+  unit: string;
   rounds: number;
   passes: number;
   warmup: number;
@@ -221,7 +302,10 @@ export interface BenchResult {
   reference: string;
   baselines: string[];
   subject?: string;
-  cases: (CaseResult & { median?: number; min?: number; max?: number; vsReference?: number; vsBaselines: Record<string, number> })[];
+  /** Cases on the primary Node binary. */
+  cases: SummaryCase[];
+  /** The same cases on every further Node binary (`--node 20,22,24`). */
+  otherNodes: { node: string; cases: SummaryCase[] }[];
   derived: (Derived & { met?: boolean; otherClock?: number })[];
 }
 
@@ -230,51 +314,74 @@ const repoRoot = path.resolve(here, '..');
 
 const series = (): Series => ({ rounds: [], samples: [] });
 
+/** The primary figure of a benchmark is lower-is-better (memory, latency, × ideal). */
+export const lowerIsBetter = (metric: Metric | undefined): boolean => metric === 'rss' || metric === 'value';
+
 export async function runBench(spec: BenchSpec, o: RunOptions, log: (line: string) => void): Promise<CaseResult[]> {
   const cases = spec.cases.filter((c) => o.only.length === 0 || o.only.includes(c.key) || c.key === spec.reference);
-  const results = new Map<string, CaseResult>(
-    cases.map((c) => [c.key, { key: c.key, label: c.label, wall: series(), cpu: series(), wait: [], otherLoad: [] }]),
-  );
-  for (let r = 1; r <= o.rounds; r++) {
+  const results = new Map<string, CaseResult>();
+  const id = (node: NodeBinary, c: BenchCase): string => `${node.version} ${c.key}`;
+  for (const node of o.nodes) {
     for (const c of cases) {
-      const res = results.get(c.key) as CaseResult;
-      if (res.skipped !== undefined || res.failed !== undefined) continue;
-      const tag = `  round ${r}/${o.rounds}  ${c.key.padEnd(14)}`;
-      let out: ChildResult;
-      let otherLoad: number | undefined;
-      try {
-        if (o.waitIdleMs > 0) await waitIdle(o.waitIdleMs, log);
-        const before = machineTimes();
-        const t0 = performance.now();
-        out = await runChild(c.key, o);
-        if ('processCpuMs' in out) otherLoad = foreignCores(before, machineTimes(), out.processCpuMs, performance.now() - t0);
-      } catch (err) {
-        res.failed = (err as Error).message;
-        log(`${tag} FAILED: ${res.failed}`);
-        continue;
-      }
-      if ('skipped' in out) {
-        res.skipped = out.skipped;
-        log(`${tag} skipped: ${out.skipped}`);
-        continue;
-      }
-      res.wall.rounds.push(out.wall);
-      res.wall.samples.push(...out.wall);
-      if (out.cpu.length > 0) {
-        res.cpu.rounds.push(out.cpu);
-        res.cpu.samples.push(...out.cpu);
-      }
-      res.wait.push(...out.wait);
-      if (otherLoad !== undefined) res.otherLoad.push(otherLoad);
-      const shown = o.clock === 'cpu' && out.cpu.length > 0 ? out.cpu : out.wall;
-      const extra = [
-        out.wait.length > 0 ? `waited ${pct(median(out.wait))}` : '',
-        otherLoad === undefined ? '' : `other processes ${otherLoad.toFixed(1)} cores`,
-      ].filter(Boolean);
-      log(`${tag} ${shown.map(fmtRate).join(' ')}  (median ${fmtRate(median(shown))}${extra.length ? `; ${extra.join(', ')}` : ''})`);
+      results.set(id(node, c), { key: c.key, label: c.label, n: o.caseN(c), node: node.version, wall: series(), cpu: series(), wait: [], otherLoad: [] });
     }
   }
-  for (const res of results.values()) {
+  const multiNode = o.nodes.length > 1;
+  for (let r = 1; r <= o.rounds; r++) {
+    // Rotate the order every round, so no case always runs first (or right after the same neighbour).
+    const shift = (r - 1) % cases.length;
+    const order = [...cases.slice(shift), ...cases.slice(0, shift)];
+    for (const node of o.nodes) {
+      for (const c of order) {
+        const res = results.get(id(node, c)) as CaseResult;
+        if (res.skipped !== undefined || res.failed !== undefined) continue;
+        const tag = `  round ${r}/${o.rounds}  ${multiNode ? `${node.version.padEnd(9)} ` : ''}${c.key.padEnd(14)}`;
+        let out: ChildResult;
+        let otherLoad: number | undefined;
+        try {
+          if (o.waitIdleMs > 0) await waitIdle(o.waitIdleMs, log);
+          const before = machineTimes();
+          const t0 = performance.now();
+          out = await runChild(c.key, res.n, node, o);
+          if ('processCpuMs' in out) otherLoad = foreignCores(before, machineTimes(), out.processCpuMs, performance.now() - t0);
+        } catch (err) {
+          res.failed = (err as Error).message;
+          log(`${tag} FAILED: ${res.failed}`);
+          continue;
+        }
+        if ('skipped' in out) {
+          res.skipped = out.skipped;
+          log(`${tag} skipped: ${out.skipped}`);
+          continue;
+        }
+        if (res.checksum !== undefined && res.checksum !== out.checksum) {
+          res.failed = `checksum ${out.checksum} in round ${r} differs from ${res.checksum} in an earlier round`;
+          log(`${tag} FAILED: ${res.failed}`);
+          continue;
+        }
+        res.items = out.items;
+        res.checksum = out.checksum;
+        res.wall.rounds.push(out.wall);
+        res.wall.samples.push(...out.wall);
+        if (out.cpu.length > 0) {
+          res.cpu.rounds.push(out.cpu);
+          res.cpu.samples.push(...out.cpu);
+        }
+        res.wait.push(...out.wait);
+        if (otherLoad !== undefined) res.otherLoad.push(otherLoad);
+        const shown = o.clock === 'cpu' && out.cpu.length > 0 ? out.cpu : out.wall;
+        const fmt = (v: number): string => fmtValue(spec.metric, v);
+        const extra = [
+          out.wait.length > 0 ? `waited ${pct(median(out.wait))}` : '',
+          otherLoad === undefined ? '' : `other processes ${otherLoad.toFixed(1)} cores`,
+        ].filter(Boolean);
+        log(`${tag} ${shown.map(fmt).join(' ')}  (median ${fmt(median(shown))}${extra.length ? `; ${extra.join(', ')}` : ''})`);
+      }
+    }
+  }
+  const all = [...results.values()];
+  checkSameOutput(spec, all);
+  for (const res of all) {
     for (const s of [res.wall, res.cpu]) {
       if (s.samples.length === 0) continue;
       s.median = median(s.samples);
@@ -282,10 +389,31 @@ export async function runBench(spec: BenchSpec, o: RunOptions, log: (line: strin
       s.max = Math.max(...s.samples);
     }
   }
-  return [...results.values()];
+  return all;
 }
 
-function runChild(key: string, o: RunOptions): Promise<ChildResult> {
+/**
+ * Every case must produce the same output as the reference: cases with the same input size (on the
+ * same Node) and the same output group must agree on their checksum. A case that differs has failed.
+ */
+function checkSameOutput(spec: BenchSpec, results: CaseResult[]): void {
+  const groupOf = (key: string): string | null => (spec.outputGroup ? spec.outputGroup(key) : '');
+  const seen = new Map<string, CaseResult>();
+  // The reference first, so it is the one the others are compared with.
+  const ordered = [...results].sort((a, b) => Number(b.key === spec.reference) - Number(a.key === spec.reference));
+  for (const res of ordered) {
+    const group = groupOf(res.key);
+    if (group === null || res.checksum === undefined || res.failed !== undefined) continue;
+    const k = `${res.node} ${res.n} ${group}`;
+    const first = seen.get(k);
+    if (first === undefined) seen.set(k, res);
+    else if (first.checksum !== res.checksum) {
+      res.failed = `output differs from ${first.key}'s: checksum ${res.checksum} vs ${first.checksum} (${res.items} vs ${first.items} items)`;
+    }
+  }
+}
+
+function runChild(key: string, n: number, node: NodeBinary, o: RunOptions): Promise<ChildResult> {
   const args = [
     '--expose-gc',
     ...o.nodeArgs,
@@ -295,13 +423,13 @@ function runChild(key: string, o: RunOptions): Promise<ChildResult> {
     path.join(here, 'child.ts'),
     o.file,
     key,
-    `--n=${o.n}`,
+    `--n=${n}`,
     `--passes=${o.passes}`,
     `--warmup=${o.warmup}`,
     `--lib=${o.libPath}`,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node.path, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -364,31 +492,50 @@ async function waitIdle(maxMs: number, log: (line: string) => void): Promise<voi
 
 /** Assembles the JSON document: machine info, every sample, medians and ratios. */
 export function buildResult(spec: BenchSpec, cases: CaseResult[], o: RunOptions, artefact: Record<string, string | boolean>): BenchResult {
-  const other: Clock = o.clock === 'wall' ? 'cpu' : 'wall';
+  const metric = spec.metric ?? 'throughput';
+  const clock: Clock = metric === 'throughput' ? o.clock : 'wall';
+  const other: Clock = clock === 'wall' ? 'cpu' : 'wall';
+  const primary = o.nodes[0].version;
+  const onNode = (node: string): CaseResult[] => cases.filter((c) => c.node === node);
   const medianOf =
-    (clock: Clock) =>
+    (list: CaseResult[], c: Clock) =>
     (key: string): number | undefined =>
-      cases.find((c) => c.key === key)?.[clock].median;
-  const m = medianOf(o.clock);
-  const ref = m(spec.reference);
-  const otherDerived = spec.summary?.(medianOf(other)) ?? [];
-  const derived = (spec.summary?.(m) ?? []).map((d) => ({
-    ...d,
-    ...(d.target === undefined ? {} : { met: d.value >= d.target }),
-    ...(otherDerived.find((x) => x.label === d.label) === undefined ? {} : { otherClock: otherDerived.find((x) => x.label === d.label)?.value }),
-  }));
+      list.find((x) => x.key === key)?.[c].median;
+  const summarise = (list: CaseResult[]): SummaryCase[] => {
+    const m = medianOf(list, clock);
+    const ref = m(spec.reference);
+    return list.map((c) => {
+      const s = c[clock];
+      const vsBaselines: Record<string, number> = {};
+      for (const b of spec.baselines) {
+        const mb = m(b);
+        if (s.median !== undefined && mb !== undefined) vsBaselines[b] = s.median / mb;
+      }
+      const vsReference = s.median !== undefined && ref !== undefined ? s.median / ref : undefined;
+      return { ...c, median: s.median, min: s.min, max: s.max, vsReference, vsBaselines };
+    });
+  };
+  const main = onNode(primary);
+  const otherDerived = metric === 'throughput' ? (spec.summary?.(medianOf(main, other)) ?? []) : [];
+  const derived = (spec.summary?.(medianOf(main, clock)) ?? []).map((d) => {
+    const alt = otherDerived.find((x) => x.label === d.label);
+    const met = d.target !== undefined ? d.value >= d.target : d.atMost !== undefined ? d.value <= d.atMost : undefined;
+    return { ...d, ...(met === undefined ? {} : { met }), ...(alt === undefined ? {} : { otherClock: alt.value }) };
+  });
   const cpus = os.cpus();
   return {
     name: spec.name,
     title: spec.title,
     n: o.n,
+    metric,
+    unit: metric === 'rss' ? 'MB peak RSS' : metric === 'value' ? (spec.unit ?? '') : clock === 'wall' ? 'items/s' : 'items/CPU-s',
     rounds: o.rounds,
     passes: o.passes,
     warmup: o.warmup,
-    clock: o.clock,
+    clock,
     date: new Date().toISOString(),
     machine: {
-      node: process.version,
+      node: primary,
       platform: process.platform,
       arch: process.arch,
       cpus: cpus.length,
@@ -400,55 +547,66 @@ export function buildResult(spec: BenchSpec, cases: CaseResult[], o: RunOptions,
     reference: spec.reference,
     baselines: spec.baselines,
     subject: spec.subject,
-    cases: cases.map((c) => {
-      const s = c[o.clock];
-      const vsBaselines: Record<string, number> = {};
-      for (const b of spec.baselines) {
-        const mb = m(b);
-        if (s.median !== undefined && mb !== undefined) vsBaselines[b] = s.median / mb;
-      }
-      const vsReference = s.median !== undefined && ref !== undefined ? s.median / ref : undefined;
-      return { ...c, median: s.median, min: s.min, max: s.max, vsReference, vsBaselines };
-    }),
+    cases: summarise(main),
+    otherNodes: o.nodes.slice(1).map((node) => ({ node: node.version, cases: summarise(onNode(node.version)) })),
     derived,
   };
 }
 
+/** Formats one figure of a benchmark with the given metric. */
+export function fmtValue(metric: Metric | undefined, x: number): string {
+  if (metric === 'rss') return `${x.toFixed(0)} MB`;
+  if (metric === 'value') return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
+  return fmtRate(x);
+}
+
 /** The table printed at the end of a run (Markdown, so it can be pasted into notes as is). */
 export function formatTable(r: BenchResult): string {
+  const throughput = r.metric === 'throughput';
   const other: Clock = r.clock === 'wall' ? 'cpu' : 'wall';
-  const unit = (clock: Clock): string => (clock === 'wall' ? 'items/s' : 'items/CPU-s');
+  const unitOf = (clock: Clock): string => (clock === 'wall' ? 'items/s' : 'items/CPU-s');
+  const fmt = (v: number): string => fmtValue(r.metric, v);
   const header = [
     'case',
-    `median ${unit(r.clock)}`,
+    ...(r.cases.some((c) => c.n !== r.n) ? ['n'] : []),
+    `median ${throughput ? unitOf(r.clock) : r.unit}`,
     'min – max',
     `vs ${r.reference}`,
     ...r.baselines.map((b) => `vs ${b}`),
-    `median ${unit(other)}`,
+    ...r.otherNodes.map((o) => `vs ${r.reference} on ${o.node}`),
+    ...(throughput ? [`median ${unitOf(other)}`] : []),
     'waited for CPU',
   ];
+  const withN = header[1] === 'n';
   const rows = r.cases.map((c) => {
+    const nCell = withN ? [c.n.toLocaleString('en-US')] : [];
     if (c.median === undefined) {
       const note = c.skipped !== undefined ? `skipped: ${c.skipped}` : `failed: ${(c.failed ?? '').split('\n')[0]}`;
-      return [c.label, note, ...header.slice(2).map(() => '')];
+      return [c.label, ...nCell, note, ...header.slice(2 + nCell.length).map(() => '')];
     }
     const o = c[other].median;
     return [
       c.label,
-      fmtRate(c.median),
-      `${fmtRate(c.min as number)} – ${fmtRate(c.max as number)}`,
+      ...nCell,
+      fmt(c.median),
+      `${fmt(c.min as number)} – ${fmt(c.max as number)}`,
       c.vsReference === undefined ? '' : fmtRatio(c.vsReference),
       ...r.baselines.map((b) => (c.vsBaselines[b] === undefined ? '' : fmtRatio(c.vsBaselines[b]))),
-      o === undefined ? '' : fmtRate(o),
+      ...r.otherNodes.map((on) => {
+        const x = on.cases.find((y) => y.key === c.key && y.n === c.n)?.vsReference;
+        return x === undefined ? '' : fmtRatio(x);
+      }),
+      ...(throughput ? [o === undefined ? '' : fmtRate(o)] : []),
       c.wait.length === 0 ? '' : pct(median(c.wait)),
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]): string =>
     `| ${cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join(' | ')} |`;
+  const clockNote = throughput ? (r.clock === 'wall' ? 'wall clock' : 'main-thread CPU clock') : `${r.unit}, lower is better`;
   const out = [
     `${r.title}: n = ${r.n.toLocaleString('en-US')}, ${r.rounds} rounds × ${r.passes} passes (+≥${r.warmup} warm-up), ` +
-      `${r.clock === 'wall' ? 'wall clock' : 'main-thread CPU clock'}, node ${r.machine.node}, ${r.machine.cpus} CPUs, ${r.date.slice(0, 10)}`,
+      `${clockNote}, node ${r.machine.node}${r.otherNodes.map((o) => ` + ${o.node}`).join('')}, ${r.machine.cpus} CPUs, ${r.date.slice(0, 10)}`,
     '',
     line(header),
     `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`,
@@ -457,10 +615,11 @@ export function formatTable(r: BenchResult): string {
   if (r.derived.length > 0) {
     out.push('');
     for (const d of r.derived) {
-      const fmt = (v: number): string => (d.unit === 'items/s' ? `${fmtRate(v)} ${unit(r.clock)}` : fmtRatio(v));
-      const target = d.target === undefined ? '' : `   (target ≥ ${fmtRatio(d.target)}: ${d.met ? 'met' : 'NOT met'})`;
-      const alt = d.otherClock === undefined ? '' : `   [${other === 'cpu' ? 'CPU' : 'wall'} clock: ${d.unit === 'items/s' ? fmtRate(d.otherClock) : fmtRatio(d.otherClock)}]`;
-      out.push(`${d.label}: ${fmt(d.value)}${target}${alt}`);
+      const show = (v: number): string => (d.unit === 'items/s' ? `${fmtRate(v)} ${unitOf(r.clock)}` : d.unit === 'value' ? `${fmt(v)} ${r.unit}` : fmtRatio(v));
+      const goal = d.target !== undefined ? `target ≥ ${show(d.target)}` : d.atMost !== undefined ? `target ≤ ${show(d.atMost)}` : '';
+      const target = goal === '' ? '' : `   (${goal}: ${d.met ? 'met' : 'NOT met'})`;
+      const alt = d.otherClock === undefined ? '' : `   [${other === 'cpu' ? 'CPU' : 'wall'} clock: ${show(d.otherClock)}]`;
+      out.push(`${d.label}: ${show(d.value)}${target}${alt}`);
     }
   }
   return out.join('\n');

@@ -124,15 +124,14 @@ export default defineBench({
         const items = makeItems(n);
         const { chain, map, scan, batch, take } = lib;
         return () =>
-          through(
-            items,
+          through(items, [
             chain(
               map((x: Item) => x.i),
               scan((sum: number, x: number) => sum + x, 0),
               batch(SIZE),
               take(batchesWanted(n)),
             ),
-          );
+          ]);
       },
     },
     {
@@ -140,7 +139,7 @@ export default defineBench({
       label: '(b) one hand-written Transform per step',
       setup: ({ n }) => {
         const items = makeItems(n);
-        return () => through(items, ...handSteps(n));
+        return () => through(items, handSteps(n));
       },
     },
     {
@@ -148,7 +147,7 @@ export default defineBench({
       label: '(c) one hand Transform doing all steps',
       setup: ({ n }) => {
         const items = makeItems(n);
-        return () => through(items, oneTransform(n));
+        return () => through(items, [oneTransform(n)]);
       },
     },
     {
@@ -156,7 +155,7 @@ export default defineBench({
       label: '(d) async function* per step in pipeline',
       setup: ({ n }) => {
         const items = makeItems(n);
-        return () => through(items, ...generators(n));
+        return () => through(items, generators(n));
       },
     },
   ],
