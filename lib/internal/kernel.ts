@@ -10,9 +10,10 @@
  * Used by every fusable operator as a plain generator stage (`fuseGen`), by `chain()` inside a Duplex,
  * and by `pipe()`/`run()`.
  */
+import { FusedRun } from './fused-run.js';
 import { inlineRuns } from './inline.js';
 import { isLineItems, markLineItems } from './line-items.js';
-import { markExternal, tagError } from './stage-error.js';
+import { tagError } from './stage-error.js';
 
 export type Pending = void | Promise<void>;
 
@@ -78,8 +79,14 @@ export abstract class CallStep extends Step {
   }
 }
 
+/** What a step learns about its input when its group is compiled. */
+export interface StepContext {
+  /** Its input items are whole lines (the output of `lines()`, maybe filtered): see line-items.ts. */
+  lineItems: boolean;
+}
+
 /** Makes a fresh step (with fresh per-run state) for one run of a fused group. */
-export type StepFactory = (state: KernelState) => Step;
+export type StepFactory = (state: KernelState, ctx: StepContext) => Step;
 
 /** Marks a stage function as fusable: `[kFuse]` makes its step. */
 export const kFuse: unique symbol = Symbol.for('genstream.fuse') as never;
@@ -89,12 +96,31 @@ export interface FusableInfo {
   label: string;
   /** The step passes items through unchanged (filter, take, ...): a source of lines stays one. */
   keepsItems?: boolean;
+  /** The step's output items are whole lines (`lines()`). */
+  makesLines?: boolean;
 }
 
-/** `fuseGen`, keeping the "these are lines" mark when every step passes items through unchanged. */
-export function fuseStage<O>(infos: readonly { info: FusableInfo; stage: number }[], source: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<O, void, undefined> {
+type Infos = readonly { info: FusableInfo; stage: number }[];
+
+/** Whether the items after the first `count` steps of `infos` are lines, given whether the group's input is. */
+function linesAfter(infos: Infos, count: number, inputLines: boolean): boolean {
+  for (let i = count - 1; i >= 0; i--) {
+    const info = infos[i].info;
+    if (info.makesLines === true) return true;
+    if (info.keepsItems !== true) return false;
+  }
+  return inputLines;
+}
+
+/** `true` when a fused group over `source` yields lines (so a following ndjsonParse parses each item). */
+export function fusedYieldsLines(infos: Infos, source: unknown): boolean {
+  return linesAfter(infos, infos.length, isLineItems(source));
+}
+
+/** `fuseGen`, marked as yielding lines when it does (see line-items.ts). */
+export function fuseStage<O>(infos: Infos, source: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<O, void, undefined> {
   const out = fuseGen<O>(infos, source);
-  return isLineItems(source) && infos.every((i) => i.info.keepsItems === true) ? markLineItems(out) : out;
+  return fusedYieldsLines(infos, source) ? markLineItems(out) : out;
 }
 
 export function fusableOf(value: unknown): FusableInfo | undefined {
@@ -129,15 +155,11 @@ class StepState implements KernelState {
 }
 
 /** Links fresh steps for `infos` in order, ending in `terminal`; returns the head. */
-export function compile(
-  infos: readonly { info: FusableInfo; stage: number }[],
-  terminal: Push,
-  state: KernelState,
-): Push {
+export function compile(infos: Infos, terminal: Push, state: KernelState, inputLines = false): Push {
   const run = { root: state, stopper: -1 };
   let next: Push = terminal;
   for (let i = infos.length - 1; i >= 0; i--) {
-    const step = infos[i].info.factory(new StepState(run, i));
+    const step = infos[i].info.factory(new StepState(run, i), { lineItems: linesAfter(infos, i, inputLines) });
     step.stage = infos[i].stage;
     step.label = infos[i].info.label;
     step.next = next;
@@ -156,57 +178,10 @@ export class Collect implements Push {
 }
 
 /**
- * Runs a fused group as an async generator over any iterable: the form every fusable operator takes
- * when used on its own (in `pipeline`, or in plain `for await` code). Sync sources are iterated
- * without promises. Early stop (take) returns the source, so its `finally` runs.
+ * Runs a fused group as an async iterator over any iterable: the form every fusable operator takes
+ * when used on its own (in plain `for await` code) and under `pipe()`/`run()`. Sync sources are
+ * iterated without promises. Early stop (take) returns the source, so its `finally` runs.
  */
-export async function* fuseGen<O>(
-  infos: readonly { info: FusableInfo; stage: number }[],
-  source: AsyncIterable<unknown> | Iterable<unknown>,
-): AsyncGenerator<O, void, undefined> {
-  const state: KernelState = { stopped: false };
-  const out = new Collect();
-  const head = compile(infos, out, state);
-  const items = out.items;
-  const syncFn = (source as Partial<Iterable<unknown>>)[Symbol.iterator];
-  const asyncFn = (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator];
-  const it: AsyncIterator<unknown> | Iterator<unknown> =
-    typeof asyncFn === 'function' ? asyncFn.call(source) : (syncFn as () => Iterator<unknown>).call(source);
-  const sync = typeof asyncFn !== 'function';
-  let sourceDone = false;
-  let inSource = false;
-  try {
-    while (!state.stopped) {
-      inSource = true;
-      const r = sync ? (it as Iterator<unknown>).next() : await (it as AsyncIterator<unknown>).next();
-      inSource = false;
-      if (r.done) {
-        sourceDone = true;
-        const f = head.flush();
-        if (f !== undefined) await f;
-      } else {
-        const p = head.push(r.value);
-        if (p !== undefined) await p;
-      }
-      if (items.length > 0) {
-        // Yield what this input produced; the array is reused, so index rather than copy.
-        for (let i = 0; i < items.length; i++) yield items[i] as O;
-        items.length = 0;
-      }
-      if (sourceDone) return;
-    }
-    // Stopped early (take): flush what the steps hold (e.g. nothing for take, a partial batch after it).
-    const f = head.flush();
-    if (f !== undefined) await f;
-    for (let i = 0; i < items.length; i++) yield items[i] as O;
-    items.length = 0;
-  } catch (err) {
-    if (inSource) {
-      sourceDone = true; // the source threw: it is finished, do not return it
-      markExternal(err); // ...and the error is the source's, not a stage's
-    }
-    throw err;
-  } finally {
-    if (!sourceDone && typeof it.return === 'function') await it.return();
-  }
+export function fuseGen<O>(infos: Infos, source: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<O, void, undefined> {
+  return new FusedRun<O>(infos, source);
 }

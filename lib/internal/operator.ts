@@ -3,6 +3,7 @@
  * generator stage (usable in `stream.pipeline`, `for await`, `pipe()`) that also carries `[kFuse]`, so
  * `chain()`/`pipe()`/`run()` can fuse it with its neighbours instead of running it as a generator.
  */
+import { FusedReadable, isPipelineCall } from './fused-readable.js';
 import { fuseStage, kFuse, type FusableInfo, type StepFactory } from './kernel.js';
 import type { AnyIterable } from './types.js';
 import { fail, isIterable } from './validate.js';
@@ -30,12 +31,20 @@ export function isGeneratorFunction(value: unknown): boolean {
 
 /**
  * Makes a fusable operator from its step factory. `label` names it in errors (`map`, `take`);
- * `keepsItems`: it passes items through unchanged (so a source of lines stays one, see line-items.ts).
+ * `keepsItems` (or `true`): it passes items through unchanged (so a source of lines stays one, see
+ * line-items.ts); `makesLines`: its items are whole lines (`lines()`).
  */
-export function fusable<I, O>(label: string, factory: StepFactory, keepsItems = false): Operator<I, O> {
-  const info: FusableInfo = { factory, label, keepsItems };
+export function fusable<I, O>(
+  label: string,
+  factory: StepFactory,
+  flags: boolean | { keepsItems?: boolean; makesLines?: boolean } = false,
+): Operator<I, O> {
+  const info: FusableInfo = typeof flags === 'boolean' ? { factory, label, keepsItems: flags } : { factory, label, ...flags };
   const infos = [{ info, stage: -1 }];
-  const stage = generatorOperator<I, O>(label, (source) => fuseStage<O>(infos, source));
+  // Called by stream.pipeline (with `{ signal }`): a Readable that pushes each input's results at once.
+  const stage = generatorOperator<I, O>(label, (source, ctx) =>
+    isPipelineCall(ctx) ? (new FusedReadable(infos, source, label, ctx.signal) as unknown as AsyncGenerator<O, void, undefined>) : fuseStage<O>(infos, source),
+  );
   Object.defineProperty(stage, kFuse, { value: info });
   return stage;
 }
@@ -43,11 +52,11 @@ export function fusable<I, O>(label: string, factory: StepFactory, keepsItems = 
 /** Makes a non-fusable operator (its own generator stage) from `run`; checks the source at call time. */
 export function generatorOperator<I, O>(
   label: string,
-  run: (source: AnyIterable<I>) => AsyncGenerator<O, void, undefined>,
+  run: (source: AnyIterable<I>, ctx?: unknown) => AsyncGenerator<O, void, undefined>,
 ): Operator<I, O> {
-  const stage = (source: AnyIterable<I>): AsyncGenerator<O, void, undefined> => {
+  const stage = (source: AnyIterable<I>, ctx?: unknown): AsyncGenerator<O, void, undefined> => {
     if (!isIterable(source)) fail(`${label} stage`, '`source` to be an iterable or async iterable', source);
-    return run(source);
+    return run(source, ctx);
   };
   Object.defineProperty(stage, 'name', { value: label });
   Object.defineProperty(stage, kOperator, { value: true });

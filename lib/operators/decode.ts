@@ -1,15 +1,34 @@
-import { generatorOperator, type Operator } from '../internal/operator.js';
+import { Step, type KernelState, type Pending } from '../internal/kernel.js';
+import { fusable, type Operator } from '../internal/operator.js';
 import { checkEncoding, ChunkDecoder } from '../internal/text.js';
-import type { AnyIterable } from '../internal/types.js';
 
-async function* decodeCore(encoding: BufferEncoding, source: AnyIterable<string | Uint8Array>): AsyncGenerator<string, void, undefined> {
-  const decoder = new ChunkDecoder(encoding, 'decode');
-  for await (const chunk of source) {
-    const text = decoder.write(chunk);
-    if (text.length > 0) yield text;
+/** The fused step: one text item per chunk that completes at least one character. */
+class DecodeStep extends Step {
+  private readonly decoder: ChunkDecoder;
+
+  constructor(
+    encoding: BufferEncoding,
+    private readonly state: KernelState,
+  ) {
+    super();
+    this.decoder = new ChunkDecoder(encoding, 'decode');
   }
-  const rest = decoder.end();
-  if (rest.length > 0) yield rest;
+
+  push(chunk: unknown): Pending {
+    let text: string;
+    try {
+      text = this.decoder.write(chunk);
+    } catch (err) {
+      return this.fail(err);
+    }
+    if (text.length > 0) return this.next.push(text);
+  }
+
+  override flush(): Pending {
+    const rest = this.state.stopped ? '' : this.decoder.end();
+    const p = rest.length > 0 ? this.next.push(rest) : undefined;
+    return p === undefined ? this.next.flush() : p.then(() => this.next.flush());
+  }
 }
 
 /**
@@ -32,5 +51,5 @@ async function* decodeCore(encoding: BufferEncoding, source: AnyIterable<string 
  */
 export function decode(encoding: BufferEncoding = 'utf8'): Operator<string | Uint8Array, string> {
   checkEncoding('decode', 'encoding', encoding);
-  return generatorOperator('decode', (source) => decodeCore(encoding, source));
+  return fusable('decode', (state) => new DecodeStep(encoding, state));
 }

@@ -1,7 +1,6 @@
-import { markLineItems } from '../internal/line-items.js';
-import { generatorOperator, type Operator } from '../internal/operator.js';
+import { Step, type KernelState, type Pending } from '../internal/kernel.js';
+import { fusable, type Operator } from '../internal/operator.js';
 import { checkEncoding, ChunkDecoder, LineSplitter } from '../internal/text.js';
-import type { AnyIterable } from '../internal/types.js';
 import { checkOptions, checkPositiveInt } from '../internal/validate.js';
 
 /** Options of {@link lines}. */
@@ -25,19 +24,55 @@ interface LinesConfig {
   encoding: BufferEncoding;
 }
 
-async function* linesCore(config: LinesConfig, source: AnyIterable<string | Uint8Array>): AsyncGenerator<string, void, undefined> {
-  const decoder = new ChunkDecoder(config.encoding, 'lines');
-  const splitter = new LineSplitter(config.max, 'lines');
-  const out: string[] = []; // reused: the lines completed by one chunk
-  for await (const chunk of source) {
-    const err = splitter.push(decoder.write(chunk), out);
-    for (let i = 0; i < out.length; i++) yield out[i];
-    out.length = 0;
-    if (err !== undefined) throw err;
+/**
+ * The fused step: each chunk is decoded and split, and the lines it completes are pushed on in one
+ * synchronous loop (the cost is per chunk, not per line). A later async step makes it wait, and
+ * only then, before the rest of the chunk's lines.
+ */
+class LinesStep extends Step {
+  private readonly decoder: ChunkDecoder;
+  private readonly splitter: LineSplitter;
+  private readonly out: string[] = []; // reused: the lines completed by one chunk
+  private readonly reject = (err: unknown): never => this.fail(err);
+
+  constructor(
+    config: LinesConfig,
+    private readonly state: KernelState,
+  ) {
+    super();
+    this.decoder = new ChunkDecoder(config.encoding, 'lines');
+    this.splitter = new LineSplitter(config.max, 'lines');
   }
-  const err = splitter.push(decoder.end(), out) ?? splitter.end(out);
-  for (let i = 0; i < out.length; i++) yield out[i];
-  if (err !== undefined) throw err;
+
+  push(chunk: unknown): Pending {
+    let text: string;
+    try {
+      text = this.decoder.write(chunk);
+    } catch (err) {
+      return this.fail(err);
+    }
+    return this.emit(0, this.splitter.push(text, this.out));
+  }
+
+  override flush(): Pending {
+    if (this.state.stopped) return this.next.flush();
+    const err = this.splitter.push(this.decoder.end(), this.out) ?? this.splitter.end(this.out);
+    const p = this.emit(0, err);
+    return p === undefined ? this.next.flush() : p.then(() => this.next.flush());
+  }
+
+  /** Pushes `out[from..]`, then fails with `err` (a line too long) after the lines before it. */
+  private emit(from: number, err: Error | undefined): Pending {
+    const out = this.out;
+    const next = this.next;
+    for (let i = from; i < out.length; i++) {
+      if (this.state.stopped) break;
+      const p = next.push(out[i]);
+      if (p !== undefined) return p.then(() => this.emit(i + 1, err), this.reject);
+    }
+    out.length = 0;
+    if (err !== undefined) this.fail(err);
+  }
 }
 
 /** Checks the options shared by `lines()` and `ndjsonParse()`. */
@@ -77,6 +112,6 @@ export function linesConfig(where: string, options: LinesOptions | undefined): L
  */
 export function lines(options?: LinesOptions): Operator<string | Uint8Array, string> {
   const config = linesConfig('lines', options);
-  // Marked as one line per item, so a following ndjsonParse() parses each item (see line-items.ts).
-  return generatorOperator('lines', (source) => markLineItems(linesCore(config, source)));
+  // Yields one line per item, so a following ndjsonParse() parses each item (see line-items.ts).
+  return fusable('lines', (state) => new LinesStep(config, state), { makesLines: true });
 }

@@ -1,10 +1,7 @@
 import { BadJsonError } from '../internal/errors.js';
-import { isThenable } from '../internal/kernel.js';
-import { isLineItems } from '../internal/line-items.js';
-import { generatorOperator, type Operator } from '../internal/operator.js';
-import { openIterator } from '../internal/sources.js';
+import { isThenable, Step, type KernelState, type Pending } from '../internal/kernel.js';
+import { fusable, type Operator } from '../internal/operator.js';
 import { ChunkDecoder, LineSplitter } from '../internal/text.js';
-import type { AnyIterable } from '../internal/types.js';
 import { checkFunction } from '../internal/validate.js';
 import { linesConfig, type LinesOptions } from './lines.js';
 
@@ -55,58 +52,114 @@ class LineParser {
   }
 }
 
-async function* ndjsonCore<T>(config: NdjsonConfig, source: AnyIterable<string | Uint8Array>): AsyncGenerator<T, void, undefined> {
-  const decoder = new ChunkDecoder(config.encoding, 'ndjsonParse', true);
-  const splitter = new LineSplitter(config.max, 'ndjsonParse');
-  const parser = new LineParser(config.reviver);
-  const onError = config.onError;
-  const lines: string[] = []; // reused: the lines completed by one chunk
-  const values: unknown[] = []; // reused: their parsed values
-  // The items of lines() (and of filter/take/... after it) are whole lines without line ends: parse
-  // each one, instead of joining them into one text (which would read ['1', '2'] as 12).
-  const lineItems = isLineItems(source);
-  const { it, sync } = openIterator(source);
-  let sourceDone = false;
-  let inSource = false;
-  try {
-    // One loop for the chunks and the end of input, so the line handling below exists once.
-    while (!sourceDone) {
-      inSource = true;
-      const r = sync ? (it as Iterator<string | Uint8Array>).next() : await it.next();
-      inSource = false;
-      const first = splitter.count + 1; // line number of lines[0]
-      let tooLong;
-      if (r.done) {
-        sourceDone = true;
-        tooLong = splitter.push(decoder.end(), lines) ?? splitter.end(lines);
-      } else if (lineItems && typeof r.value === 'string') {
-        splitter.pushLine(r.value, lines);
-      } else {
-        tooLong = splitter.push(decoder.write(r.value), lines);
+/**
+ * The fused step. Per chunk: decode, split, parse the completed lines in one `try` (the error of a bad
+ * line is caught once, not guarded per line), push the values on. A bad line goes to `onError` (which
+ * may be async) or fails the stage after the values before it; so does a line too long.
+ */
+class NdjsonStep extends Step {
+  private readonly decoder: ChunkDecoder;
+  private readonly splitter: LineSplitter;
+  private readonly parser: LineParser;
+  private readonly lines: string[] = []; // reused: the lines completed by one chunk
+  private readonly values: unknown[] = []; // reused: their parsed values
+  /** Next line of `lines` to parse, next value of `values` to push. */
+  private li = 0;
+  private vi = 0;
+  /** Index in `lines` of a line that failed to parse, handled once the values before it are pushed. */
+  private bad = -1;
+  /** Line number of `lines[0]`. */
+  private first = 1;
+  private tooLong: Error | undefined = undefined;
+  private readonly resume = (): Pending => this.drain();
+  private readonly reject = (err: unknown): never => this.fail(err);
+
+  constructor(
+    private readonly config: NdjsonConfig,
+    private readonly state: KernelState,
+    /** The input items are whole lines (lines() before it): parse each, do not split. */
+    private readonly lineItems: boolean,
+  ) {
+    super();
+    this.decoder = new ChunkDecoder(config.encoding, 'ndjsonParse', true);
+    this.splitter = new LineSplitter(config.max, 'ndjsonParse');
+    this.parser = new LineParser(config.reviver);
+  }
+
+  push(chunk: unknown): Pending {
+    this.first = this.splitter.count + 1;
+    if (this.lineItems && typeof chunk === 'string') this.splitter.pushLine(chunk, this.lines);
+    else {
+      let text: string;
+      try {
+        text = this.decoder.write(chunk);
+      } catch (err) {
+        return this.fail(err);
       }
-      let i = 0;
-      while (i < lines.length) {
-        const bad = parser.parse(lines, i, values);
-        for (let j = 0; j < values.length; j++) yield values[j] as T;
-        values.length = 0;
-        if (bad === lines.length) break;
-        const line = lines[bad];
-        if (!BLANK.test(line)) {
-          const err = new BadJsonError('ndjsonParse', first + bad, line, parser.syntaxError);
-          if (onError === undefined) throw err;
-          const done = onError(err, line, first + bad);
-          if (isThenable(done)) await done;
-        }
-        i = bad + 1;
-      }
-      lines.length = 0;
-      if (tooLong !== undefined) throw tooLong;
+      this.tooLong = this.splitter.push(text, this.lines);
     }
-  } catch (err) {
-    if (inSource) sourceDone = true; // the source threw: it is finished, do not return it
-    throw err;
-  } finally {
-    if (!sourceDone && typeof it.return === 'function') await it.return();
+    return this.drain();
+  }
+
+  override flush(): Pending {
+    if (this.state.stopped) return this.next.flush();
+    this.first = this.splitter.count + 1;
+    this.tooLong = this.splitter.push(this.decoder.end(), this.lines) ?? this.splitter.end(this.lines);
+    const p = this.drain();
+    return p === undefined ? this.next.flush() : p.then(() => this.next.flush());
+  }
+
+  /** Pushes parsed values and handles bad lines until the chunk's lines are done, or a step waits. */
+  private drain(): Pending {
+    const { lines, values, next } = this;
+    for (;;) {
+      while (this.vi < values.length) {
+        if (this.state.stopped) return this.reset();
+        const p = next.push(values[this.vi++]);
+        if (p !== undefined) return p.then(this.resume, this.reject);
+      }
+      values.length = 0;
+      this.vi = 0;
+      if (this.bad !== -1) {
+        const i = this.bad;
+        this.bad = -1;
+        this.li = i + 1;
+        const line = lines[i];
+        if (!BLANK.test(line)) {
+          const err = new BadJsonError('ndjsonParse', this.first + i, line, this.parser.syntaxError);
+          const onError = this.config.onError;
+          if (onError === undefined) {
+            this.reset();
+            return this.fail(err);
+          }
+          let done: unknown;
+          try {
+            done = onError(err, line, this.first + i);
+          } catch (thrown) {
+            this.reset();
+            return this.fail(thrown);
+          }
+          if (isThenable(done)) return (done as Promise<unknown>).then(this.resume, this.reject);
+        }
+        continue;
+      }
+      if (this.li >= lines.length) break;
+      const bad = this.parser.parse(lines, this.li, values);
+      this.li = lines.length;
+      if (bad < lines.length) this.bad = bad;
+    }
+    const tooLong = this.tooLong;
+    this.reset();
+    if (tooLong !== undefined) this.fail(tooLong);
+  }
+
+  private reset(): void {
+    this.lines.length = 0;
+    this.values.length = 0;
+    this.li = 0;
+    this.vi = 0;
+    this.bad = -1;
+    this.tooLong = undefined;
   }
 }
 
@@ -147,5 +200,5 @@ export function ndjsonParse<T = unknown>(options?: NdjsonParseOptions): Operator
   const reviver = options?.reviver;
   if (reviver !== undefined) checkFunction('ndjsonParse', 'options.reviver', reviver);
   const config: NdjsonConfig = { max, encoding, onError, reviver };
-  return generatorOperator('ndjsonParse', (source) => ndjsonCore<T>(config, source));
+  return fusable('ndjsonParse', (state, ctx) => new NdjsonStep(config, state, ctx.lineItems));
 }
