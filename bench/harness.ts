@@ -100,6 +100,11 @@ export interface BenchSpec {
   outputGroup?(key: string): string | null;
   /** Key of the hand-written Transform case every other case is compared with. */
   reference: string;
+  /**
+   * The case a given case is compared with, when it is not `reference` (a size series with one
+   * reference per size: `eager-1m` for `genstream-1m`). Cases of different sizes are never compared.
+   */
+  referenceFor?(key: string): string;
   /** Keys of further cases to show a ratio column for. */
   baselines: string[];
   /** Key of the case under test, highlighted in the chart. */
@@ -502,13 +507,17 @@ export function buildResult(spec: BenchSpec, cases: CaseResult[], o: RunOptions,
     (key: string): number | undefined =>
       list.find((x) => x.key === key)?.[c].median;
   const summarise = (list: CaseResult[]): SummaryCase[] => {
-    const m = medianOf(list, clock);
-    const ref = m(spec.reference);
+    // A size series compares each case with the reference (and baselines) of its own size.
+    const at = (key: string, n: number): number | undefined => {
+      const r = list.find((x) => x.key === key);
+      return r !== undefined && r.n === n ? r[clock].median : undefined;
+    };
     return list.map((c) => {
       const s = c[clock];
+      const ref = at(spec.referenceFor?.(c.key) ?? spec.reference, c.n);
       const vsBaselines: Record<string, number> = {};
       for (const b of spec.baselines) {
-        const mb = m(b);
+        const mb = at(b, c.n);
         if (s.median !== undefined && mb !== undefined) vsBaselines[b] = s.median / mb;
       }
       const vsReference = s.median !== undefined && ref !== undefined ? s.median / ref : undefined;

