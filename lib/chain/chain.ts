@@ -137,11 +137,19 @@ interface PipeRun {
 function pipeSegments(segments: Segment[], root: Root): AsyncGenerator<unknown, void, undefined> {
   const source = root.iterable;
   const state: PipeRun = { complete: false, controller: new AbortController(), feeds: [] };
-  const out = segments.length === 1 && segments[0].kind === 'fused' ? fuseGen(segments[0].infos, source) : piped(segments, root, state);
+  const out = segments.length === 1 && segments[0].kind === 'fused' ? fuseGen(segments[0].infos, fusedInput(root)) : piped(segments, root, state);
   // A consumer may stop before its first read (`return()` on a fresh generator skips its body): release
   // what the call already holds all the same — the source, and the stream instances given as stages.
   // A consumer that stops later: destroy the root stream first, so that stages waiting on it settle.
   return new OwnedGenerator(out, (started) => (started ? releaseRoot(root) : releaseUnread(segments, source)));
+}
+
+/**
+ * What a fused first segment reads: a root Readable itself (read with `read()` in batches, no promise
+ * per item; see FusedRun), else the root iterable.
+ */
+function fusedInput(root: Root): AsyncIterable<unknown> | Iterable<unknown> {
+  return root.stream instanceof Readable ? root.stream : (root.iterable as AsyncIterable<unknown> | Iterable<unknown>);
 }
 
 async function releaseUnread(segments: readonly Segment[], source: unknown): Promise<void> {
@@ -179,7 +187,7 @@ async function* piped(segments: Segment[], root: Root, state: PipeRun): AsyncGen
     // A fused first segment marks its source's errors itself; a generator or stream stage would rethrow them.
     else {
       const ctx = { signal: state.controller.signal, feeds: state.feeds };
-      yield* compose(segments, segments[0].kind === 'fused' ? source : guardSource(source), ctx);
+      yield* compose(segments, segments[0].kind === 'fused' ? fusedInput(root) : guardSource(source), ctx);
     }
     state.complete = true;
   } finally {

@@ -61,6 +61,18 @@ export class FusedReadable extends Readable {
     else signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
+  /**
+   * The next fusable operator in the same pipeline takes this stage's group over, if nobody has
+   * started it as a stream: `pipeline(src, map(f), filter(g), sink)` runs map and filter as one
+   * fused group, and this Readable is left unused.
+   */
+  absorb(): { infos: readonly { info: FusableInfo; stage: number }[]; source: AnyIterable<unknown> } | undefined {
+    if (this.run !== null || this.handedOut || this.destroyed || this.readableFlowing !== null || this.listenerCount('data') > 0) return undefined;
+    this.handedOut = true;
+    this.signal.removeEventListener('abort', this.onAbort);
+    return { infos: this.infos, source: this.source };
+  }
+
   override [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
     if (this.run === null && !this.handedOut && !this.destroyed && this.readableFlowing === null) {
       this.handedOut = true;

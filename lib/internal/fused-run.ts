@@ -9,8 +9,10 @@
  * early `return()`/`throw()` returns the source (its `finally` runs), but not a source that failed;
  * a source's error is marked as the source's, not a stage's.
  */
+import { Readable } from 'node:stream';
 import { compile, Collect, isThenable, type FusableInfo, type KernelState, type Push } from './kernel.js';
 import { isLineItems } from './line-items.js';
+import { ignoreLateError, Reader } from './reader.js';
 import { markExternal } from './stage-error.js';
 import type { AnyIterable } from './types.js';
 
@@ -19,14 +21,23 @@ const noop = (): void => {};
 
 const toResult = <T>(value: T): IteratorYieldResult<T> => ({ done: false, value });
 
+/**
+ * Items a Node Readable source may turn into before a fill hands them on: what is buffered is read
+ * with `read()` in one go (no promise per item), up to about one object-mode high-water mark.
+ */
+const BATCH = 16;
+
 export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
   /** What the last input produced; `items[pos..]` are still to be handed out. */
   readonly items: unknown[];
   pos = 0;
   private readonly head: Push;
   private readonly state: KernelState = { stopped: false };
-  private readonly it: AsyncIterator<unknown> | Iterator<unknown>;
+  private it: AsyncIterator<unknown> | Iterator<unknown> | null = null;
   private readonly sync: boolean;
+  /** A Node Readable source is read directly (`read()` until empty, then one wait), not iterated. */
+  private readonly stream: Readable | null;
+  private reader: Reader | null = null;
   /** The source ended or failed: it must not be returned. */
   private sourceDone = false;
   /** No input will be read any more (ended, stopped, failed or closed). */
@@ -38,13 +49,24 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     this.busy = null;
   };
 
-  constructor(infos: readonly { info: FusableInfo; stage: number }[], source: AnyIterable<unknown>) {
+  constructor(
+    infos: readonly { info: FusableInfo; stage: number }[],
+    private readonly source: AnyIterable<unknown>,
+  ) {
     const out = new Collect();
     this.items = out.items;
     this.head = compile(infos, out, this.state, isLineItems(source));
-    const asyncFn = (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator];
-    this.sync = typeof asyncFn !== 'function';
-    this.it = this.sync ? (source as Iterable<unknown>)[Symbol.iterator]() : (asyncFn as () => AsyncIterator<unknown>).call(source);
+    this.stream = source instanceof Readable ? source : null;
+    this.sync = this.stream === null && typeof (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] !== 'function';
+  }
+
+  /** Opened at the first fill, so a run nobody starts touches nothing. */
+  private iterator(): AsyncIterator<unknown> | Iterator<unknown> {
+    if (this.it === null) {
+      const source = this.source;
+      this.it = this.sync ? (source as Iterable<unknown>)[Symbol.iterator]() : (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    }
+    return this.it;
   }
 
   [Symbol.asyncIterator](): this {
@@ -99,41 +121,84 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
    * as one batch (see FusedReadable).
    */
   async fill(): Promise<void> {
+    if (this.stream !== null) return this.fillFromStream(this.stream);
     const { head, state, items } = this;
+    const it = this.iterator();
     let inSource = false;
     try {
       while (items.length === 0 && !this.finished) {
-        if (state.stopped) {
-          // Stopped early (take): flush what the steps hold (a partial batch after it), then close.
-          this.finished = true;
-          const f = head.flush();
-          if (f !== undefined) await f;
-          await this.closeSource();
-          return;
-        }
+        if (state.stopped) return await this.stopEarly();
         inSource = true;
-        const r = this.sync ? (this.it as Iterator<unknown>).next() : await (this.it as AsyncIterator<unknown>).next();
+        const r = this.sync ? (it as Iterator<unknown>).next() : await (it as AsyncIterator<unknown>).next();
         inSource = false;
-        if (r.done) {
-          this.sourceDone = true;
-          this.finished = true;
-          const f = head.flush();
-          if (f !== undefined) await f;
-        } else {
+        if (r.done) await this.sourceEnded();
+        else {
           const p = head.push(r.value);
           if (p !== undefined) await p;
         }
       }
     } catch (err) {
-      if (inSource) {
-        this.sourceDone = true; // the source threw: it is finished, do not return it
-        markExternal(err); // ...and the error is the source's, not a stage's
-      }
-      this.finished = true;
-      this.failure = { err };
-      // A step failed part-way (or while stopping): return the source; the step's error wins.
-      await this.closeSource().then(noop, noop);
+      await this.failed(err, inSource);
     }
+  }
+
+  /** `fill()` over a Node Readable: everything buffered (up to BATCH items out), then one wait. */
+  private async fillFromStream(stream: Readable): Promise<void> {
+    const { head, state, items } = this;
+    const reader = (this.reader ??= new Reader(stream));
+    let inSource = false;
+    try {
+      while (items.length < BATCH && !this.finished) {
+        if (state.stopped) return await this.stopEarly();
+        inSource = true;
+        const chunk: unknown = stream.read();
+        if (chunk !== null) {
+          inSource = false;
+          const p = head.push(chunk);
+          if (p !== undefined) await p;
+          continue;
+        }
+        if (items.length > 0) return; // hand on what is there before waiting
+        if (reader.error !== undefined) throw reader.error;
+        if (reader.ended) {
+          inSource = false;
+          await this.sourceEnded();
+          continue;
+        }
+        await reader.wait();
+        inSource = false;
+      }
+    } catch (err) {
+      await this.failed(err, inSource);
+    }
+  }
+
+  private async sourceEnded(): Promise<void> {
+    this.sourceDone = true;
+    this.finished = true;
+    this.reader?.close();
+    const f = this.head.flush();
+    if (f !== undefined) await f;
+  }
+
+  /** Stopped early (take): flush what the steps hold (a partial batch after it), then close the source. */
+  private async stopEarly(): Promise<void> {
+    this.finished = true;
+    const f = this.head.flush();
+    if (f !== undefined) await f;
+    await this.closeSource();
+  }
+
+  private async failed(err: unknown, inSource: boolean): Promise<void> {
+    if (inSource) {
+      this.sourceDone = true; // the source threw: it is finished, do not return it
+      this.reader?.close();
+      markExternal(err); // ...and the error is the source's, not a stage's
+    }
+    this.finished = true;
+    this.failure = { err };
+    // A step failed part-way (or while stopping): return the source; the step's error wins.
+    await this.closeSource().then(noop, noop);
   }
 
   /** Takes the failure kept by `fill()` (once). */
@@ -151,8 +216,16 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
   private async closeSource(): Promise<void> {
     if (this.sourceDone) return;
     this.sourceDone = true;
+    const stream = this.stream;
+    if (stream !== null) {
+      // As Node's own iterator does on an early exit: stop listening, destroy the stream.
+      this.reader?.close();
+      if (!stream.destroyed) stream.destroy();
+      ignoreLateError(stream);
+      return;
+    }
     const it = this.it;
-    if (typeof it.return === 'function') await it.return();
+    if (it !== null && typeof it.return === 'function') await it.return();
   }
 
   return(): Promise<IteratorResult<O, void>> {

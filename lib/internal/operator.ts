@@ -41,10 +41,14 @@ export function fusable<I, O>(
 ): Operator<I, O> {
   const info: FusableInfo = typeof flags === 'boolean' ? { factory, label, keepsItems: flags } : { factory, label, ...flags };
   const infos = [{ info, stage: -1 }];
-  // Called by stream.pipeline (with `{ signal }`): a Readable that pushes each input's results at once.
-  const stage = generatorOperator<I, O>(label, (source, ctx) =>
-    isPipelineCall(ctx) ? (new FusedReadable(infos, source, label, ctx.signal) as unknown as AsyncGenerator<O, void, undefined>) : fuseStage<O>(infos, source),
-  );
+  const stage = generatorOperator<I, O>(label, (source, ctx) => {
+    if (!isPipelineCall(ctx)) return fuseStage<O>(infos, source);
+    // Called by stream.pipeline (with `{ signal }`): a Readable that pushes each input's results at
+    // once, fused with the operator before it in the same pipeline when that one is fusable too.
+    const before = source instanceof FusedReadable ? source.absorb() : undefined;
+    const readable = before === undefined ? new FusedReadable(infos, source, label, ctx.signal) : new FusedReadable([...before.infos, ...infos], before.source, label, ctx.signal);
+    return readable as unknown as AsyncGenerator<O, void, undefined>;
+  });
   Object.defineProperty(stage, kFuse, { value: info });
   return stage;
 }

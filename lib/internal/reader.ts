@@ -73,6 +73,6 @@ export async function* readStream<T>(
  * still emits (its producer failed meanwhile) has nobody left to reach, and must not crash the process.
  * `finished` listens until the stream has closed, then the listeners are removed.
  */
-function ignoreLateError(stream: Readable): void {
+export function ignoreLateError(stream: Readable): void {
   const cleanup = finished(stream, () => cleanup());
 }
