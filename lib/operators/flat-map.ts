@@ -121,7 +121,9 @@ function closeAfterError(it: Iterator<unknown>): void {
  * Maps each item to zero or more items: `fn(item, index)` returns an array, an iterable or an async
  * iterable (spread in order), or a single value (like `Array.prototype.flatMap`, a non-iterable result
  * or a string is one item). `fn` may be async. Fusable, unless `{ concurrency: n }` runs up to `n`
- * calls at once (results are spread in input order with `ordered: true`, the default).
+ * calls at once (results are spread in input order with `ordered: true`, the default); then at most
+ * `maxBuffered` items are held, calls running plus results not yet taken, as for {@link map} (a result
+ * being spread counts as one until its last item is taken).
  *
  * @example
  * ```ts

@@ -24,8 +24,10 @@ class MapStep extends CallStep {
  * - Without `concurrency` (or with 1) it is fusable: in `chain()` it runs in one loop with its
  *   neighbours, and an async `fn` is awaited before the next item, so order is kept.
  * - With `{ concurrency: n }` up to `n` calls run at once; `ordered: true` (default) keeps input order.
- *   At most `n` items are in flight. An error stops new calls, waits for the running ones, and is thrown
- *   once (the first one). Not fusable (it is its own stage).
+ *   Backpressure: at most `maxBuffered` items (default `max(16, 8 × n)`) are held — calls running plus
+ *   results not yet taken — so calls keep starting while results wait behind a slow earlier item, and
+ *   a slow consumer stops the reading once that many are held. An error stops new calls, waits for the
+ *   running ones, and is thrown once (the first to fail). Not fusable (it is its own stage).
  *
  * @example
  * ```ts

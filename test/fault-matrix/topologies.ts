@@ -12,7 +12,7 @@
  * | run / pipe | generator (`throw`: sync generator), `FakeSource` (stream kinds, and the healthy source), `toReadable(gen, { signal })` (abort) | stages `map, gen, FakeTransform` as above | sink function / `for await` |
  * | fromWritable | generator / `FakeSource` / `toReadable(gen, { signal })` | `gen(source)` by hand | `FakeSink`, `fromWritable`'s `signal` |
  * | toGen | as run | the `FakeTransform` instance | `for await` |
- * | map-concurrent | as run | the `fn` of `map(fn, { concurrency: 4 })` | `for await` |
+ * | map-concurrent | as run | the `fn` of `map(fn, { concurrency: 4, maxBuffered: 8 })` | `for await` |
  * | merge / zip | source `a` as run (`b` a healthy counted generator) | `gen(merge(a, b))` | `for await` |
  * | tee | as run | `pipe(branch0, gen)` | the `for await` of branch 0 (branch 1 is read fully, concurrently) |
  *
@@ -273,7 +273,7 @@ export const BUILDERS: Readonly<Record<Topology, (cell: Cell) => Built>> = {
     return { lanes: [{ lane, promise: consume(cell, it as AsyncIterable<unknown>, lane, { faulty: cell.pos === 'sink', style: 'loop', total: N }) }] };
   },
 
-  /** `for await (const x of map(fn, { concurrency: 4 })(source))`; `fn` takes 0–2 macrotasks per item. */
+  /** `for await (const x of map(fn, { concurrency: 4, maxBuffered: 8 })(source))`; `fn` takes 0–2 macrotasks per item. */
   'map-concurrent'(cell) {
     const lane = sinkLane();
     const src = applyTake(cell, 'source', iterableSource(cell, 'source', itemsOf(0, N), 'gen'));
@@ -288,7 +288,7 @@ export const BUILDERS: Readonly<Record<Topology, (cell: Cell) => Built>> = {
       }
       return ticks(i % 3).then(() => x);
     };
-    const it = applyTake(cell, 'middle', map(fn, { concurrency: 4 })(src));
+    const it = applyTake(cell, 'middle', map(fn, { concurrency: 4, maxBuffered: 8 })(src));
     return { lanes: [{ lane, promise: consume(cell, it as AsyncIterable<unknown>, lane, { faulty: cell.pos === 'sink', style: 'loop', total: N }) }] };
   },
 
