@@ -22,6 +22,20 @@ const noop = (): void => {};
 const toResult = <T>(value: T): IteratorYieldResult<T> => ({ done: false, value });
 
 /**
+ * `iterator[kTakeBuffered]()`: the next item an iterator already holds, taken synchronously, or
+ * `NOTHING` (nothing held, a request in progress, or a thenable that must be awaited). Lets a writer
+ * that got one item from `next()` write the rest of a batch without a promise per item (writeAll).
+ */
+export const kTakeBuffered: unique symbol = Symbol('genstream.takeBuffered') as never;
+export const NOTHING: unique symbol = Symbol('genstream.nothing') as never;
+
+/** The `kTakeBuffered` method of `iterable`, bound, or undefined. */
+export function bufferedTaker(iterable: unknown): (() => unknown) | undefined {
+  const fn = iterable != null ? (iterable as Record<symbol, unknown>)[kTakeBuffered] : undefined;
+  return typeof fn === 'function' ? (fn as () => unknown).bind(iterable) : undefined;
+}
+
+/**
  * Items a Node Readable source may turn into before a fill hands them on: what is buffered is read
  * with `read()` in one go (no promise per item), up to about one object-mode high-water mark.
  */
@@ -84,6 +98,17 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     this.busy = p;
     p.then(this.idle, this.idle);
     return p;
+  }
+
+  [kTakeBuffered](): unknown {
+    if (this.busy !== null || this.pos >= this.items.length) return NOTHING;
+    const value = this.items[this.pos];
+    if (isThenable(value)) return NOTHING;
+    if (++this.pos === this.items.length) {
+      this.items.length = 0;
+      this.pos = 0;
+    }
+    return value;
   }
 
   /** Hands out the next kept item (awaited first if it is a thenable, like `yield` does). */

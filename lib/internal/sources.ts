@@ -5,6 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import type { AnyIterator } from './pump.js';
+import { kTakeBuffered, NOTHING } from './fused-run.js';
 import { readStream } from './reader.js';
 import type { AnyIterable } from './types.js';
 import { fail, isIterable, isNodeStream } from './validate.js';
@@ -138,5 +139,11 @@ export class OwnedGenerator<T> implements AsyncGenerator<T, void, undefined> {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** What the wrapped iterator already holds (see kTakeBuffered). */
+  [kTakeBuffered](): unknown {
+    const inner = this.inner as unknown as Record<symbol, unknown>;
+    return typeof inner[kTakeBuffered] === 'function' ? (inner[kTakeBuffered] as () => unknown).call(inner) : NOTHING;
   }
 }

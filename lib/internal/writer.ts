@@ -1,5 +1,6 @@
 /** Writing an iterable into a Writable with backpressure. Used by `fromWritable` and `toGen`. */
 import { finished, Readable, type Writable } from 'node:stream';
+import { bufferedTaker, NOTHING } from './fused-run.js';
 import { openIterator } from './sources.js';
 import { Wakeup } from './wakeup.js';
 import { AbortError, NullValueError } from './errors.js';
@@ -64,16 +65,22 @@ export async function writeAll<T>(stream: Writable, source: AnyIterable<T>, opti
     if (stop) stop.inSource = true;
     // A Readable source is read through openIterator, which leaves no listener on it (see sources.ts).
     const items: AnyIterable<T> = source instanceof Readable ? { [Symbol.asyncIterator]: () => openIterator(source).it as AsyncIterator<T> } : source;
-    for await (const item of items) {
+    // A fused run hands the rest of a batch over synchronously: no promise per item (see kTakeBuffered).
+    const takeBuffered = bufferedTaker(items);
+    items: for await (const first of items) {
       if (stop) stop.inSource = false;
-      if (waiter.error !== undefined) throw waiter.error;
-      if (waiter.closed || stop?.stopped) break;
-      // `write(null)` throws (null ends a stream): say which writer got it, and fail like any source error.
-      if (item === null) throw new NullValueError(`${options.where}: the source`);
-      const ok = encoding === undefined ? stream.write(item) : stream.write(item, encoding);
-      if (!ok) {
-        if (!waiter.closed) await waiter.wait();
+      let item: unknown = first;
+      for (;;) {
         if (waiter.error !== undefined) throw waiter.error;
+        if (waiter.closed || stop?.stopped) break items;
+        // `write(null)` throws (null ends a stream): say which writer got it, and fail like any source error.
+        if (item === null) throw new NullValueError(`${options.where}: the source`);
+        const ok = encoding === undefined ? stream.write(item) : stream.write(item, encoding);
+        if (!ok) {
+          if (!waiter.closed) await waiter.wait();
+          if (waiter.error !== undefined) throw waiter.error;
+        }
+        if (takeBuffered === undefined || (item = takeBuffered()) === NOTHING) break;
       }
       if (stop) stop.inSource = true;
     }
