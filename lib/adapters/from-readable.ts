@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { markExternal } from '../internal/stage-error.js';
 import { readStream } from '../internal/reader.js';
 import { OwnedGenerator } from '../internal/sources.js';
 import type { TypedReadable } from '../internal/types.js';
@@ -151,6 +152,14 @@ export function fromReadable<T = unknown>(
   const wrapper = new LegacyReadable(readable as LegacyReadableStream, destroyOnReturn, objectMode, options?.highWaterMark);
   if (options?.encoding) wrapper.setEncoding(options.encoding);
   return owned(readStream<T>(wrapper, true), wrapper, true);
+}
+
+/**
+ * The root Readable of `pipe()`/`run()`: read like `fromReadable`, with its errors marked as the
+ * source's (so the stage reading it is not blamed) at no cost per item.
+ */
+export function rootReader(readable: Readable): AsyncGenerator<unknown, void, undefined> {
+  return owned(readStream<unknown>(readable, true, { onError: markExternal }), readable, true);
 }
 
 /** A loop returned before its first read still destroys the stream, as a `break` would. */

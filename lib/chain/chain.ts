@@ -1,5 +1,5 @@
 import { Readable, Writable } from 'node:stream';
-import { fromReadable } from '../adapters/from-readable.js';
+import { fromReadable, rootReader } from '../adapters/from-readable.js';
 import { fromWritable } from '../adapters/from-writable.js';
 import { fromWebReadable, isWebReadable } from '../adapters/web.js';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -102,6 +102,8 @@ class ChainDuplex extends GenDuplex<unknown, unknown> {
 interface Root {
   iterable: AsyncIterable<unknown> | Iterable<unknown>;
   stream: Readable | WebReadableStream | null;
+  /** The iterable marks its own errors as the source's (no guardSource needed). */
+  marked?: boolean;
 }
 
 /** Turns what `pipe()`/`run()` accept as a source into an iterable (validated at call time). */
@@ -113,6 +115,10 @@ function sourceIterable(where: string, source: unknown): Root {
   }
   if (source instanceof Writable && !(source instanceof Readable)) {
     fail(where, '`source` to be readable; a Writable can only be the sink (the last argument of run())', source);
+  }
+  if (source instanceof Readable && typeof source.read === 'function') {
+    // Its errors are marked as the source's where they are read: no guard per item (see guardSource).
+    return { iterable: rootReader(source), stream: source, marked: true };
   }
   if (source instanceof Readable || (isNodeStream(source) && !isIterable(source))) {
     return { iterable: fromReadable(source as Readable), stream: source instanceof Readable ? source : null };
@@ -137,7 +143,7 @@ interface PipeRun {
 function pipeSegments(segments: Segment[], root: Root): AsyncGenerator<unknown, void, undefined> {
   const source = root.iterable;
   const state: PipeRun = { complete: false, controller: new AbortController(), feeds: [] };
-  const out = segments.length === 1 && segments[0].kind === 'fused' ? fuseGen(segments[0].infos, fusedInput(root)) : piped(segments, root, state);
+  const out = segments.length === 1 && segments[0].kind === 'fused' ? fuseGen(segments[0].infos, fusedInput(root)) : new Piped(segments, root, state);
   // A consumer may stop before its first read (`return()` on a fresh generator skips its body): release
   // what the call already holds all the same — the source, and the stream instances given as stages.
   // A consumer that stops later: destroy the root stream first, so that stages waiting on it settle.
@@ -180,17 +186,99 @@ async function releaseRoot(root: Root): Promise<void> {
   else void releaseIterator(it).catch(() => {});
 }
 
-async function* piped(segments: Segment[], root: Root, state: PipeRun): AsyncGenerator<unknown, void, undefined> {
-  const source = root.iterable;
-  try {
-    if (segments.length === 0) yield* source as AsyncIterable<unknown>;
-    // A fused first segment marks its source's errors itself; a generator or stream stage would rethrow them.
-    else {
-      const ctx = { signal: state.controller.signal, feeds: state.feeds };
-      yield* compose(segments, segments[0].kind === 'fused' ? fusedInput(root) : guardSource(source), ctx);
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** `pipe(source)` with no stage: the source's items, as `for await` would see them. */
+async function* passThrough(source: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<unknown, void, undefined> {
+  yield* source;
+}
+
+/**
+ * The output of `pipe()`/`run()` with generator or stream stages: the composed stages' iterator,
+ * handed through with no generator layer of its own (one `then` per item), plus what happens when
+ * the run ends — however it ends (done, failed, returned): abort the stages' signal unless it
+ * completed, destroy the stream instances given as stages, release the root, and wait for the feeds
+ * of stream stages (so every stage's and the source's `finally` has run before pipe()/run() settle).
+ */
+class Piped implements AsyncGenerator<unknown, void, undefined> {
+  private it: AsyncIterator<unknown> | null = null;
+  private ended = false;
+  private readonly onResult = (r: IteratorResult<unknown>): IteratorResult<unknown> | Promise<IteratorResult<unknown>> => {
+    if (!r.done) return r;
+    this.state.complete = true;
+    return this.end().then(() => DONE);
+  };
+  private readonly onError = (err: unknown): Promise<never> => {
+    // The last stage is not wrapped to tag its errors (a promise per item): an error that leaves it
+    // untagged and unmarked is its own.
+    const last = lastStage(this.segments);
+    if (last !== undefined) tagError(err, last.index, last.label);
+    return this.end().then(() => Promise.reject(err));
+  };
+
+  constructor(
+    private readonly segments: Segment[],
+    private readonly root: Root,
+    private readonly state: PipeRun,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  next(): Promise<IteratorResult<unknown, void>> {
+    if (this.ended) return Promise.resolve(DONE);
+    let it = this.it;
+    if (it === null) {
+      try {
+        it = this.it = this.open();
+      } catch (err) {
+        return this.onError(err);
+      }
     }
-    state.complete = true;
-  } finally {
+    return it.next().then(this.onResult, this.onError) as Promise<IteratorResult<unknown, void>>;
+  }
+
+  private open(): AsyncIterator<unknown> {
+    const { segments, root, state } = this;
+    const source = root.iterable;
+    if (segments.length === 0) return passThrough(source);
+    const ctx = { signal: state.controller.signal, feeds: state.feeds };
+    // A fused first segment marks its source's errors itself; a generator or stream stage would rethrow them.
+    const first = segments[0].kind === 'fused' ? fusedInput(root) : root.marked === true ? source : guardSource(source);
+    return compose(segments, first, ctx, false)[Symbol.asyncIterator]();
+  }
+
+  async return(): Promise<IteratorResult<unknown, void>> {
+    if (this.ended || this.it === null) {
+      this.ended = true;
+      return DONE;
+    }
+    let failure: { err: unknown } | null = null;
+    try {
+      await this.it.return?.();
+    } catch (err) {
+      failure = { err };
+    }
+    await this.end();
+    if (failure !== null) throw failure.err;
+    return DONE;
+  }
+
+  async throw(err: unknown): Promise<IteratorResult<unknown, void>> {
+    await this.return();
+    throw err;
+  }
+
+  /** Runs once, when the run ends. */
+  private async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const { segments, root, state } = this;
     if (!state.complete) state.controller.abort();
     // A stage may have stopped (or failed) without reading its source, or before a stream stage after
     // it started: release them all the same.
@@ -198,8 +286,7 @@ async function* piped(segments: Segment[], root: Root, state: PipeRun): AsyncGen
     await releaseRoot(root);
     // The feeds of stream stages read ahead, so one may still wait inside its source: with the root
     // stream destroyed it settles now; a root generator busy producing its next item returns right
-    // after yielding it (as with stream.pipeline, which also waits for it). Wait for them, so every
-    // stage and the source are returned (their `finally` runs) before pipe()/run() settle.
+    // after yielding it (as with stream.pipeline, which also waits for it).
     if (state.feeds.length > 0) await Promise.all(state.feeds);
   }
 }

@@ -125,14 +125,26 @@ function toAsyncIterable(value: unknown, stage: number, label: string): AsyncIte
   throw err;
 }
 
-function streamStage(stream: Duplex, source: AsyncIterable<unknown>, seg: { stage: number; label: string }, feeds: Promise<void>[] | undefined): AsyncIterable<unknown> {
-  return new Tagged(toGenWith(stream, { name: `stage ${seg.stage}` }, feeds)(source), seg.stage, seg.label);
+function streamStage(stream: Duplex, source: AsyncIterable<unknown>, stage: number, feeds: Promise<void>[] | undefined): AsyncIterable<unknown> {
+  return toGenWith(stream, { name: `stage ${stage}` }, feeds)(source);
 }
 
-/** Applies `segments` to `source` in order and returns the last segment's output. */
-export function compose(segments: readonly Segment[], source: AsyncIterable<unknown> | Iterable<unknown>, ctx: ComposeContext): AsyncIterable<unknown> {
+/**
+ * Applies `segments` to `source` in order and returns the last segment's output. With `tagLast`
+ * false the last segment's output is not wrapped to tag its errors: the caller tags what escapes.
+ */
+export function compose(
+  segments: readonly Segment[],
+  source: AsyncIterable<unknown> | Iterable<unknown>,
+  ctx: ComposeContext,
+  tagLast = true,
+): AsyncIterable<unknown> {
   let current = source as AsyncIterable<unknown>;
-  for (const seg of segments) {
+  const tagged = <T>(iterable: AsyncIterable<T>, seg: { stage: number; label: string }, last: boolean): AsyncIterable<T> =>
+    last && !tagLast ? iterable : new Tagged(iterable, seg.stage, seg.label);
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    const last = i === segments.length - 1;
     switch (seg.kind) {
       case 'fused':
         current = fuseStage(seg.infos, current);
@@ -146,16 +158,17 @@ export function compose(segments: readonly Segment[], source: AsyncIterable<unkn
           throw err;
         }
         // A function that returns a stream is a stream factory: label the stage as the stream it made.
-        current = isDuplexStream(out)
-          ? streamStage(out as unknown as Duplex, current, { stage: seg.stage, label: streamLabel(out) }, ctx.feeds)
-          : new Tagged(toAsyncIterable(out, seg.stage, seg.label), seg.stage, seg.label);
+        if (isDuplexStream(out)) {
+          const label = streamLabel(out);
+          current = tagged(streamStage(out as unknown as Duplex, current, seg.stage, ctx.feeds), { stage: seg.stage, label }, last);
+        } else current = tagged(toAsyncIterable(out, seg.stage, seg.label), seg, last);
         break;
       }
       case 'stream':
-        current = streamStage(seg.stream, current, seg, ctx.feeds);
+        current = tagged(streamStage(seg.stream, current, seg.stage, ctx.feeds), seg, last);
         break;
       case 'web':
-        current = new Tagged(transformStreamGen(seg.ts, current, ctx.feeds), seg.stage, seg.label);
+        current = tagged(transformStreamGen(seg.ts, current, ctx.feeds), seg, last);
         break;
     }
   }

@@ -33,6 +33,8 @@ export class Reader extends Wakeup {
 export interface ReadStreamHooks {
   /** Runs at the first `next()`, before reading. */
   onStart?: (stream: Readable) => void;
+  /** Sees the stream's error before the loop throws it (e.g. to mark it as the source's). */
+  onError?: (err: unknown) => void;
   /** Runs last in the generator's `finally`, on every exit path; awaited when it returns a promise. */
   onFinally?: (complete: boolean) => void | Promise<void>;
 }
@@ -55,7 +57,10 @@ export async function* readStream<T>(
     for (;;) {
       let chunk: T | null;
       while ((chunk = stream.read() as T | null) !== null) yield chunk;
-      if (reader.error !== undefined) throw reader.error;
+      if (reader.error !== undefined) {
+        hooks?.onError?.(reader.error);
+        throw reader.error;
+      }
       if (reader.ended) break;
       await reader.wait();
     }
