@@ -15,6 +15,13 @@
  *   `finally` runs) and the readable side ends.
  * - `destroy()`/abort: the stage's pending source read rejects, its iterator is returned without
  *   waiting, and `ctx.signal` aborts. Errors from the stage destroy the stream with the same object.
+ *
+ * Hot path (object mode): a plain `write(chunk)` goes straight into the inbox instead of through the
+ * Writable's buffer and callback machinery, answering false at the inbox's limit and emitting
+ * `'drain'` once the stage has emptied it; anything else (a callback, cork, a write while Node's buffer
+ * holds chunks, after `end()`) takes Node's path. And when the stage finds the inbox empty, it reads
+ * the piped upstream itself (one step of the pipe's own flow, now instead of on a later tick), so the
+ * stage and a synchronous upstream run in one go with no tick and no wait between items.
  */
 import { Duplex, type Readable } from 'node:stream';
 import { AbortError } from './errors.js';
@@ -24,6 +31,9 @@ import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 import { Pump, type StageOrigin } from './pump.js';
 
 type Callback = (err?: Error | null) => void;
+type WriteCallback = (err: Error | null | undefined) => void;
+
+const nodeNeedDrain = Object.getOwnPropertyDescriptor(Duplex.prototype, 'writableNeedDrain')?.get as (this: Duplex) => boolean;
 
 /** What a stage receives besides its source. */
 export interface StageContext {
@@ -34,6 +44,16 @@ export interface StageContext {
 export type StageBody<I, O> = (source: AsyncIterable<I>, ctx: StageContext) => unknown & (AsyncIterable<O> | Iterable<O>);
 
 export class GenDuplex<I, O> extends Duplex {
+  static {
+    // `writableNeedDrain` also reports a `write()` the inbox refused and has not drained yet.
+    Object.defineProperty(this.prototype, 'writableNeedDrain', {
+      configurable: true,
+      get(this: GenDuplex<unknown, unknown>): boolean {
+        return nodeNeedDrain.call(this) || (this.inbox.draining && this.writable);
+      },
+    });
+  }
+
   private readonly inbox: Inbox<I>;
   private readonly pump: Pump<O>;
   private readonly body: StageBody<I, O>;
@@ -41,6 +61,9 @@ export class GenDuplex<I, O> extends Duplex {
   readonly where: string;
   private controller: AbortController | null = null;
   private finalCb: Callback | null = null;
+  /** Object-mode writes may bypass Node's write buffer (see `write`). */
+  private readonly fastWrites: boolean;
+  private readingUpstream = false;
   upstream: Readable | null = null;
 
   /** `origin`: the chain stage whose output the readable side carries (named in bad-value errors). */
@@ -51,6 +74,9 @@ export class GenDuplex<I, O> extends Duplex {
     this.inbox = new Inbox<I>(this.writableHighWaterMark, !o.writableObjectMode);
     this.inbox.onSettled = this.releaseFinal.bind(this);
     this.inbox.onReturned = () => stopUpstream(this.upstream);
+    this.inbox.onDrain = this.emitDrain.bind(this);
+    this.inbox.refill = this.readUpstream.bind(this);
+    this.fastWrites = o.writableObjectMode;
     const valueWhere = origin === undefined ? where : `${where}: stage ${origin.index} (${origin.label})`;
     this.pump = new Pump<O>(this, valueWhere, o.readableObjectMode, { onIteratorDone: () => this.inbox.return(), origin });
     trackUpstream(this, this, where);
@@ -64,6 +90,53 @@ export class GenDuplex<I, O> extends Duplex {
     } catch (err) {
       this.pump.abort();
       this.destroy(err as Error);
+    }
+  }
+
+  /**
+   * A plain object-mode `write(chunk)` while Node's writable side is idle (nothing buffered or being
+   * written, not corked, ended or destroyed) is put straight into the inbox: the Writable's per-chunk
+   * state, callback and after-write tick are all skipped. Order holds: such a write only happens while
+   * Node's buffer is empty, and Node's path also feeds the inbox. The first write takes Node's path: it
+   * starts the stage, which may take the chunk at once, and a `'drain'` must never fire inside the
+   * `write()` that returns false.
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+    if (
+      this.fastWrites &&
+      cb === undefined &&
+      typeof encoding !== 'function' &&
+      chunk !== null &&
+      this.writable &&
+      this.writableLength === 0 &&
+      this.writableCorked === 0 &&
+      this.pump.started
+    ) {
+      return this.inbox.offer(chunk as I);
+    }
+    return super.write(chunk, encoding as BufferEncoding, cb);
+  }
+
+  /** `'drain'` for writes the inbox took directly (Node emits its own for writes it buffered). */
+  private emitDrain(): void {
+    if (this.writable) this.emit('drain');
+  }
+
+  /**
+   * The stage found the inbox empty: take what the piped upstream has buffered now. Only while the
+   * upstream is flowing, i.e. while its pipe would deliver these chunks on the next tick anyway; its
+   * `read()` emits them to the pipe, which writes them here. Stops when the inbox is full (the pipe
+   * then pauses the upstream) or the upstream has nothing buffered.
+   */
+  private readUpstream(): void {
+    const src = this.upstream;
+    if (src === null || this.readingUpstream) return;
+    const inbox = this.inbox;
+    this.readingUpstream = true; // a stage calling next() again from inside this read waits instead
+    try {
+      while (!inbox.full && src.readableFlowing === true && src.read() !== null);
+    } finally {
+      this.readingUpstream = false;
     }
   }
 

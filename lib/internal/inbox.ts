@@ -4,10 +4,14 @@
  *
  * Backpressure: while the queue holds `limit` items (or bytes) or more, the Writable's write callback
  * is held, so the Writable buffers and `write()` returns false upstream. Taking items releases it.
+ * A chunk can also be `offer()`ed without a callback (the owner's fast `write()`): a full queue then
+ * answers false, and `onDrain` runs once it is empty again, like a Writable's `'drain'`.
  *
  * Hot path: `next()` on a non-empty queue returns an already-resolved promise without allocating a
  * closure; a promise with resolvers is only created when the consumer has to wait (once per wake-up,
- * after which it drains everything that arrived in the meantime).
+ * after which it drains everything that arrived in the meantime). Before waiting, `next()` lets the
+ * owner `refill` the empty queue synchronously (by reading its upstream), so a consumer that keeps up
+ * with a synchronous upstream never waits, and no tick passes between an item and the next.
  */
 import type { Readable, Writable } from 'node:stream';
 import { reuseError } from './guards.js';
@@ -34,6 +38,8 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
   private head = 0;
   private size = 0;
   private held: Callback | null = null;
+  /** An `offer()` found the queue full: `onDrain` is owed once it empties. */
+  private needDrain = false;
   private waitResolve: ((r: IteratorResult<T>) => void) | null = null;
   private waitReject: ((err: unknown) => void) | null = null;
   private ended = false;
@@ -47,6 +53,13 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
   onSettled: (() => void) | null = null;
   /** Called once when the consumer stops before the end of its input. */
   onReturned: (() => void) | null = null;
+  /** Called when the queue empties after an `offer()` found it full, or when the consumer leaves. */
+  onDrain: (() => void) | null = null;
+  /**
+   * Called by `next()` on an empty queue that is still open, before the consumer waits: the owner may
+   * add items synchronously (it must not wait or call back into `next()`).
+   */
+  refill: (() => void) | null = null;
 
   constructor(
     private readonly limit: number,
@@ -62,6 +75,29 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     if (this.settled) return cb(); // the consumer is gone: what it did not read is not wanted
     this.add(chunk);
     this.afterAdd(cb);
+  }
+
+  /**
+   * Producer: add one chunk without a callback (a `write()` that bypasses the Writable's buffer).
+   * Returns false once the queue holds `limit` or more; `onDrain` follows when it has been emptied.
+   */
+  offer(chunk: T): boolean {
+    if (this.settled) return true; // the consumer is gone: accepted and dropped
+    this.add(chunk);
+    if (this.waitResolve !== null) this.wake();
+    if (this.size < this.limit) return true;
+    this.needDrain = true;
+    return false;
+  }
+
+  /** The queue holds `limit` items (or bytes) or more: a producer should wait. */
+  get full(): boolean {
+    return this.size >= this.limit;
+  }
+
+  /** An `offer()` was refused and the queue has not been emptied since (`writableNeedDrain`). */
+  get draining(): boolean {
+    return this.needDrain;
   }
 
   /** Producer: add a batch of chunks from `_writev`. */
@@ -85,6 +121,7 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     this.clear();
     const reject = this.waitReject;
     this.waitResolve = this.waitReject = null;
+    this.needDrain = false; // a destroyed stream emits no 'drain'
     this.releaseHeld();
     this.settle();
     if (reject !== null) reject(err);
@@ -102,6 +139,10 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.head < this.items.length) return Promise.resolve({ done: false, value: this.take() });
+    if (this.refill !== null && !this.failed && !this.ended && !this.settled) {
+      this.refill();
+      if (this.head < this.items.length) return Promise.resolve({ done: false, value: this.take() });
+    }
     if (this.failed) return Promise.reject(this.failure);
     // Ended, or returned by the consumer (a next() after return() is done, never a wait).
     if (this.ended || this.settled) {
@@ -126,7 +167,10 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     this.items[this.head++] = undefined;
     if (this.head === this.items.length) this.items.length = this.head = 0;
     this.size -= this.countBytes ? (value as { length: number }).length : 1;
-    if (this.held !== null && this.size === 0) this.releaseHeld();
+    if (this.size === 0) {
+      if (this.held !== null) this.releaseHeld();
+      if (this.needDrain) this.drained();
+    }
     return value;
   }
 
@@ -138,6 +182,8 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
     this.releaseHeld();
     this.settle();
     if (this.returned && this.onReturned !== null) this.onReturned();
+    // A producer waiting to write may go on: what it writes now is accepted and dropped.
+    if (this.needDrain) this.drained();
   }
 
   private add(chunk: T): void {
@@ -159,6 +205,11 @@ export class Inbox<T> implements AsyncIterableIterator<T> {
       this.settle();
       resolve(DONE);
     }
+  }
+
+  private drained(): void {
+    this.needDrain = false;
+    if (this.onDrain !== null) this.onDrain();
   }
 
   private releaseHeld(): void {

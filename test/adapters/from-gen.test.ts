@@ -216,9 +216,10 @@ describe('fromGen', () => {
         toWritable(flow.slowSink(300), { highWaterMark: hwm }),
       );
       // Produced but not consumed can only sit in: the source's readable buffer (hwm); fromGen's
-      // writable side, i.e. Node's write buffer (hwm, counting the write whose callback the inbox holds)
-      // plus the inbox (hwm); the stage's hand (1); fromGen's readable buffer (hwm); toWritable's
-      // writable side (2·hwm); the sink's hand (1); the item being produced (1): 6·hwm + 3 = 27.
+      // writable side, i.e. Node's write buffer (hwm, counting the write whose callback the inbox holds;
+      // empty while writes take the fast path) plus the inbox (hwm); the stage's hand (1); fromGen's
+      // readable buffer (hwm); toWritable's writable side (2·hwm); the sink's hand (1); the item being
+      // produced (1): 6·hwm + 3 = 27.
       expect(flow.peak).toBeLessThanOrEqual(6 * hwm + 3);
       expect(flow.peak).toBeGreaterThan(hwm); // the buffers did fill: the producer is the fast side
       expect(flow.consumed).toBe(300);
@@ -237,7 +238,8 @@ describe('fromGen', () => {
         if (!d.write(i)) break;
       }
       await ticks(5);
-      // write() says "stop" once Node's buffer plus the inbox are full (at most 2·hwm items), and the
+      // write() says "stop" once the inbox holds hwm items (the stage took the first one at once; a
+      // write while Node's buffer holds chunks could add up to hwm more there: at most 2·hwm), and the
       // stage, which runs like a Transform processing writes, stops once the readable buffer holds hwm.
       expect(accepted).toBeLessThanOrEqual(2 * hwm);
       expect(stage.state.seen).toBeLessThanOrEqual(hwm);

@@ -232,3 +232,102 @@ describe('Inbox end states', () => {
     await expect(inbox.next()).rejects.toBe(first);
   });
 });
+
+describe('Inbox.offer (writes that bypass the Writable buffer)', () => {
+  it('answers false once the queue holds `limit` items, and calls onDrain once when it is empty again', async () => {
+    const inbox = new Inbox<number>(2, false);
+    let drains = 0;
+    inbox.onDrain = () => drains++;
+    expect(inbox.offer(1)).toBe(true);
+    expect(inbox.offer(2)).toBe(false);
+    expect(inbox.full).toBe(true);
+    expect(inbox.draining).toBe(true);
+    await inbox.next();
+    expect(drains).toBe(0); // one item still queued
+    await inbox.next();
+    expect(drains).toBe(1);
+    expect(inbox.draining).toBe(false);
+    expect(inbox.offer(3)).toBe(true);
+    await inbox.next();
+    expect(drains).toBe(1); // nothing was refused since: nothing owed
+  });
+
+  it('wakes a waiting consumer with the offered item', async () => {
+    const inbox = new Inbox<number>(10, false);
+    const pending = inbox.next();
+    inbox.offer(7);
+    expect(await pending).toEqual({ done: false, value: 7 });
+  });
+
+  it('calls onDrain when the consumer returns early, then accepts and drops what is offered', async () => {
+    const inbox = new Inbox<number>(1, false);
+    let drains = 0;
+    inbox.onDrain = () => drains++;
+    expect(inbox.offer(1)).toBe(false);
+    await inbox.return();
+    expect(drains).toBe(1);
+    expect(inbox.offer(2)).toBe(true);
+    expect(await inbox.next()).toEqual(done);
+  });
+
+  it('does not call onDrain when it fails (a destroyed stream emits no drain)', () => {
+    const inbox = new Inbox<number>(1, false);
+    let drains = 0;
+    inbox.onDrain = () => drains++;
+    inbox.offer(1);
+    inbox.fail(new TestError('destroyed'));
+    expect(drains).toBe(0);
+    expect(inbox.draining).toBe(false);
+  });
+});
+
+describe('Inbox.refill (the owner filling an empty queue before the consumer waits)', () => {
+  it('returns what refill added without waiting, in order', async () => {
+    const inbox = new Inbox<number>(10, false);
+    let refills = 0;
+    let next = 0;
+    inbox.refill = () => {
+      refills++;
+      for (let i = 0; i < 3; i++) inbox.offer(next++);
+    };
+    const got: number[] = [];
+    for (let i = 0; i < 7; i++) got.push((await inbox.next()).value as number);
+    expect(got).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(refills).toBe(3); // once per empty queue, not per item
+  });
+
+  it('waits as before when refill adds nothing, and a later push wakes it', async () => {
+    const inbox = new Inbox<number>(10, false);
+    let refills = 0;
+    inbox.refill = () => refills++;
+    const pending = inbox.next();
+    expect(refills).toBe(1);
+    inbox.push(5, () => {});
+    expect(await pending).toEqual({ done: false, value: 5 });
+  });
+
+  it('is not asked once the producer has ended, the consumer returned, or the inbox failed', async () => {
+    let refills = 0;
+    const ended = new Inbox<number>(10, false);
+    ended.refill = () => refills++;
+    ended.end();
+    expect(await ended.next()).toEqual(done);
+    const returned = new Inbox<number>(10, false);
+    returned.refill = () => refills++;
+    await returned.return();
+    expect(await returned.next()).toEqual(done);
+    const failed = new Inbox<number>(10, false);
+    failed.refill = () => refills++;
+    const err = new TestError('destroyed');
+    failed.fail(err);
+    await expect(failed.next()).rejects.toBe(err);
+    expect(refills).toBe(0);
+  });
+
+  it('rejects with the error when refill fails the inbox', async () => {
+    const inbox = new Inbox<number>(10, false);
+    const err = new TestError('destroyed while reading upstream');
+    inbox.refill = () => inbox.fail(err);
+    await expect(inbox.next()).rejects.toBe(err);
+  });
+});
