@@ -8,7 +8,10 @@
  *   (d) genstream `for await (const line of pipe(file, lines()))`
  *   (e) split2 (the usual npm line splitter) in pipeline
  *   (f) node:readline `createInterface` + `for await`
- * Targets: (b) ≥ 1.0× (a); (c) and (d) ≥ 0.9× (b).
+ *   (g) genstream `lines()` in pipeline into an async-function sink (`for await`)
+ * Targets: (b) ≥ 1.0× (a); (c) and (d) ≥ 0.9× (b). (c) and (d) hand each line to a `for await` loop,
+ * a promise per line that (b)'s Writable sink does not pay: (g) is the pipeline form with that same
+ * consumer, and (c)/(g), (d)/(g) show what chain()/pipe() themselves cost.
  *
  *   npm run bench -- lines [--n 3200000]
  */
@@ -160,6 +163,20 @@ export default defineBench({
         };
       },
     },
+    {
+      key: 'pipelineForAwait',
+      label: '(g) lines() in pipeline → for await sink',
+      setup: async ({ n, lib }) => {
+        const file = await logFile(n);
+        return async () => {
+          const tally = new Tally(hashLine);
+          await pipeline(open(file), lib.lines(), async (source: AsyncIterable<string>) => {
+            for await (const line of source) tally.add(line);
+          });
+          return tally.result();
+        };
+      },
+    },
   ],
   summary: (median) => {
     const out: Derived[] = [];
@@ -170,6 +187,9 @@ export default defineBench({
     if (b !== undefined && hand !== undefined) out.push({ label: 'lines() in pipeline / hand Transform', value: b / hand, unit: 'ratio', target: 1.0 });
     if (c !== undefined && b !== undefined) out.push({ label: 'chain(lines()) → toWritable / pipeline form', value: c / b, unit: 'ratio', target: 0.9 });
     if (d !== undefined && b !== undefined) out.push({ label: 'pipe(file, lines()) / pipeline form', value: d / b, unit: 'ratio', target: 0.9 });
+    const g = median('pipelineForAwait');
+    if (c !== undefined && g !== undefined) out.push({ label: 'chain(lines()) → toWritable / pipeline form with the same for-await sink', value: c / g, unit: 'ratio', target: 0.9 });
+    if (d !== undefined && g !== undefined) out.push({ label: 'pipe(file, lines()) / pipeline form with the same for-await sink', value: d / g, unit: 'ratio', target: 0.9 });
     return out;
   },
 });

@@ -1,6 +1,7 @@
 import { Writable, type Readable } from 'node:stream';
 import { AbortError } from '../internal/errors.js';
 import type { StageContext } from '../internal/gen-duplex.js';
+import { canWriteDirectly, connectFastWrites, reportInboxDrain, type WriteCallback } from '../internal/fast-writes.js';
 import { Inbox, stopUpstream, trackUpstream } from '../internal/inbox.js';
 import { guardByteWrites } from '../internal/guards.js';
 import type { StreamOptions } from '../internal/options.js';
@@ -16,7 +17,12 @@ export type ToWritableOptions = Omit<StreamOptions, 'encoding'>;
 export type Sink<T, R = unknown> = (source: AsyncIterable<T>, ctx: StageContext) => R | Promise<R>;
 
 class SinkWritable<T> extends Writable {
+  static {
+    reportInboxDrain(this.prototype);
+  }
+
   private readonly inbox: Inbox<T>;
+  private readonly fastWrites: boolean;
   private readonly sink: Sink<T>;
   private controller: AbortController | null = null;
   private done: Promise<unknown> | null = null;
@@ -30,6 +36,8 @@ class SinkWritable<T> extends Writable {
     this.sink = sink;
     this.inbox = new Inbox<T>(this.writableHighWaterMark, !objectMode);
     this.inbox.onReturned = () => stopUpstream(this.upstream);
+    this.fastWrites = objectMode;
+    connectFastWrites(this);
     trackUpstream(this, this, 'toWritable');
     if (!objectMode) guardByteWrites(this, 'toWritable');
   }
@@ -62,6 +70,17 @@ class SinkWritable<T> extends Writable {
   private onSinkError(err: unknown): void {
     this.settled = true;
     if (!this.destroyed) this.destroy(err as Error);
+  }
+
+  /** The inbox, as the shared fast-write path sees it (see fast-writes.ts). */
+  get fastInbox(): Inbox<unknown> {
+    return this.inbox as Inbox<unknown>;
+  }
+
+  // Once the sink runs, a plain object-mode write goes straight into its inbox (see fast-writes.ts).
+  override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
+    if (this.fastWrites && this.done !== null && !this.settled && canWriteDirectly(this, chunk, encoding, cb)) return this.inbox.offer(chunk as T);
+    return super.write(chunk, encoding as BufferEncoding, cb);
   }
 
   override _write(chunk: T, _encoding: BufferEncoding, cb: Callback): void {

@@ -29,11 +29,10 @@ import { Inbox, kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
 import { guardByteWrites, refusePipeWhenUsed } from './guards.js';
 import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 import { Pump, type StageOrigin } from './pump.js';
+import { canWriteDirectly, connectFastWrites, reportInboxDrain, type WriteCallback } from './fast-writes.js';
 
 type Callback = (err?: Error | null) => void;
-type WriteCallback = (err: Error | null | undefined) => void;
 
-const nodeNeedDrain = Object.getOwnPropertyDescriptor(Duplex.prototype, 'writableNeedDrain')?.get as (this: Duplex) => boolean;
 
 /** What a stage receives besides its source. */
 export interface StageContext {
@@ -45,16 +44,14 @@ export type StageBody<I, O> = (source: AsyncIterable<I>, ctx: StageContext) => u
 
 export class GenDuplex<I, O> extends Duplex {
   static {
-    // `writableNeedDrain` also reports a `write()` the inbox refused and has not drained yet.
-    Object.defineProperty(this.prototype, 'writableNeedDrain', {
-      configurable: true,
-      get(this: GenDuplex<unknown, unknown>): boolean {
-        return nodeNeedDrain.call(this) || (this.inbox.draining && this.writable);
-      },
-    });
+    reportInboxDrain(this.prototype);
   }
 
   private readonly inbox: Inbox<I>;
+  /** The inbox, as the shared fast-write path sees it (see fast-writes.ts). */
+  get fastInbox(): Inbox<unknown> {
+    return this.inbox as Inbox<unknown>;
+  }
   private readonly pump: Pump<O>;
   private readonly body: StageBody<I, O>;
   /** Names the stage in error messages: `fromGen: stage "parse"`. */
@@ -63,7 +60,6 @@ export class GenDuplex<I, O> extends Duplex {
   private finalCb: Callback | null = null;
   /** Object-mode writes may bypass Node's write buffer (see `write`). */
   private readonly fastWrites: boolean;
-  private readingUpstream = false;
   upstream: Readable | null = null;
 
   /** `origin`: the chain stage whose output the readable side carries (named in bad-value errors). */
@@ -74,8 +70,7 @@ export class GenDuplex<I, O> extends Duplex {
     this.inbox = new Inbox<I>(this.writableHighWaterMark, !o.writableObjectMode);
     this.inbox.onSettled = this.releaseFinal.bind(this);
     this.inbox.onReturned = () => stopUpstream(this.upstream);
-    this.inbox.onDrain = this.emitDrain.bind(this);
-    this.inbox.refill = this.readUpstream.bind(this);
+    connectFastWrites(this);
     this.fastWrites = o.writableObjectMode;
     const valueWhere = origin === undefined ? where : `${where}: stage ${origin.index} (${origin.label})`;
     this.pump = new Pump<O>(this, valueWhere, o.readableObjectMode, { onIteratorDone: () => this.inbox.return(), origin });
@@ -102,42 +97,10 @@ export class GenDuplex<I, O> extends Duplex {
    * `write()` that returns false.
    */
   override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
-    if (
-      this.fastWrites &&
-      cb === undefined &&
-      typeof encoding !== 'function' &&
-      chunk !== null &&
-      this.writable &&
-      this.writableLength === 0 &&
-      this.writableCorked === 0 &&
-      this.pump.started
-    ) {
-      return this.inbox.offer(chunk as I);
-    }
+    // The first write takes Node's path: it starts the stage, which may take the chunk at once, and a
+    // 'drain' must never fire inside the write() that returns false.
+    if (this.fastWrites && this.pump.started && canWriteDirectly(this, chunk, encoding, cb)) return this.inbox.offer(chunk as I);
     return super.write(chunk, encoding as BufferEncoding, cb);
-  }
-
-  /** `'drain'` for writes the inbox took directly (Node emits its own for writes it buffered). */
-  private emitDrain(): void {
-    if (this.writable) this.emit('drain');
-  }
-
-  /**
-   * The stage found the inbox empty: take what the piped upstream has buffered now. Only while the
-   * upstream is flowing, i.e. while its pipe would deliver these chunks on the next tick anyway; its
-   * `read()` emits them to the pipe, which writes them here. Stops when the inbox is full (the pipe
-   * then pauses the upstream) or the upstream has nothing buffered.
-   */
-  private readUpstream(): void {
-    const src = this.upstream;
-    if (src === null || this.readingUpstream) return;
-    const inbox = this.inbox;
-    this.readingUpstream = true; // a stage calling next() again from inside this read waits instead
-    try {
-      while (!inbox.full && src.readableFlowing === true && src.read() !== null);
-    } finally {
-      this.readingUpstream = false;
-    }
   }
 
   override _write(chunk: I, _encoding: BufferEncoding, cb: Callback): void {
