@@ -48,7 +48,7 @@ export const chain: ChainFn = (...stages: unknown[]) => {
   if (segments.length === 1 && segments[0].kind === 'fused') {
     return new FusedDuplex(segments[0].infos, 'chain', options);
   }
-  const duplex = new ChainDuplex((source, ctx) => compose(segments, source, ctx), 'chain', options, lastStage(segments));
+  const duplex = new ChainDuplex((source, ctx) => compose(segments, source, ctx, false), 'chain', options, lastStage(segments));
   duplex.own(segments);
   return duplex;
 };

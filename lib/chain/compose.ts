@@ -160,7 +160,8 @@ export function compose(
         // A function that returns a stream is a stream factory: label the stage as the stream it made.
         if (isDuplexStream(out)) {
           const label = streamLabel(out);
-          current = tagged(streamStage(out as unknown as Duplex, current, seg.stage, ctx.feeds), { stage: seg.stage, label }, last);
+          // Tagged even when last: the caller knows the factory, not the stream it made (the label).
+          current = tagged(streamStage(out as unknown as Duplex, current, seg.stage, ctx.feeds), { stage: seg.stage, label }, false);
         } else current = tagged(toAsyncIterable(out, seg.stage, seg.label), seg, last);
         break;
       }

@@ -198,6 +198,10 @@ export class Pump<T> {
   private fail(err: unknown): void {
     if (this.finished) return;
     this.finished = true;
+    // The stage this pump carries is not wrapped to tag its errors (a promise per item, see compose):
+    // an error that leaves it untagged and unmarked is its own.
+    const origin = this.owner.origin;
+    if (origin !== undefined) tagError(err, origin.index, origin.label);
     this.owner.onIteratorDone?.();
     this.errors.fail(err);
   }
