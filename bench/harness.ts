@@ -525,12 +525,7 @@ export function buildResult(spec: BenchSpec, cases: CaseResult[], o: RunOptions,
     });
   };
   const main = onNode(primary);
-  const otherDerived = metric === 'throughput' ? (spec.summary?.(medianOf(main, other)) ?? []) : [];
-  const derived = (spec.summary?.(medianOf(main, clock)) ?? []).map((d) => {
-    const alt = otherDerived.find((x) => x.label === d.label);
-    const met = d.target !== undefined ? d.value >= d.target : d.atMost !== undefined ? d.value <= d.atMost : undefined;
-    return { ...d, ...(met === undefined ? {} : { met }), ...(alt === undefined ? {} : { otherClock: alt.value }) };
-  });
+  const derived = derive(spec, metric, medianOf(main, clock), medianOf(main, other));
   const cpus = os.cpus();
   return {
     name: spec.name,
@@ -560,6 +555,28 @@ export function buildResult(spec: BenchSpec, cases: CaseResult[], o: RunOptions,
     otherNodes: o.nodes.slice(1).map((node) => ({ node: node.version, cases: summarise(onNode(node.version)) })),
     derived,
   };
+}
+
+/** The benchmark's derived figures from medians on the primary clock (and the other one), with targets judged. */
+function derive(
+  spec: BenchSpec,
+  metric: Metric,
+  median: (key: string) => number | undefined,
+  otherMedian: (key: string) => number | undefined,
+): BenchResult['derived'] {
+  const otherDerived = metric === 'throughput' ? (spec.summary?.(otherMedian) ?? []) : [];
+  return (spec.summary?.(median) ?? []).map((d) => {
+    const alt = otherDerived.find((x) => x.label === d.label);
+    const met = d.target !== undefined ? d.value >= d.target : d.atMost !== undefined ? d.value <= d.atMost : undefined;
+    return { ...d, ...(met === undefined ? {} : { met }), ...(alt === undefined ? {} : { otherClock: alt.value }) };
+  });
+}
+
+/** Recomputes a stored result's derived figures from its medians (`--chart-only`). */
+export function deriveFigures(spec: BenchSpec, r: BenchResult): BenchResult['derived'] {
+  const other: Clock = r.clock === 'wall' ? 'cpu' : 'wall';
+  const at = (clock: Clock) => (key: string): number | undefined => r.cases.find((c) => c.key === key)?.[clock].median;
+  return derive(spec, r.metric ?? 'throughput', at(r.clock), at(other));
 }
 
 /** Formats one figure of a benchmark with the given metric. */

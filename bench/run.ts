@@ -29,7 +29,8 @@
  *   --wait-idle[=S]  before each child, wait up to S s (120) until other processes use < 0.5 core
  *   --profile        children write V8 .cpuprofile files to <tmpdir>/genstream-bench-profiles/<name>/<case>/
  *   --timeout S      kill a child process after S s (600)
- *   --chart-only     run nothing: redraw bench/results/<name>.svg from bench/results/<name>.json
+ *   --chart-only     run nothing: recompute the derived figures of bench/results/<name>.json from its
+ *                    medians (with the benchmark's current targets) and redraw <name>.svg
  *
  * Writes bench/results/<name>.json (machine info, every sample, medians, ratios, the commit measured)
  * and <name>.svg only from a full run: every case, ≥ 5 rounds, the default sizes, a clean lib/ at a
@@ -44,7 +45,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { renderChart } from './chart.js';
-import { buildResult, formatTable, runBench, type BenchResult, type BenchSpec, type CaseResult, type Clock, type NodeBinary, type RunOptions } from './harness.js';
+import { buildResult, deriveFigures, formatTable, runBench, type BenchResult, type BenchSpec, type CaseResult, type Clock, type NodeBinary, type RunOptions } from './harness.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(benchDir, '..');
@@ -195,6 +196,11 @@ async function main(): Promise<void> {
         continue;
       }
       const result = JSON.parse(fs.readFileSync(json, 'utf8')) as BenchResult;
+      // The derived figures are a function of the medians: recompute them with the benchmark's
+      // current summary (its targets may have been corrected since the run).
+      const spec = ((await import(pathToFileURL(path.join(benchDir, `${name}.bench.ts`)).href)) as { default: BenchSpec }).default;
+      result.derived = deriveFigures(spec, result);
+      fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
       fs.writeFileSync(path.join(resultsDir, `${name}.svg`), renderChart(result));
       console.log(`${formatTable(result)}\n\nwrote ${path.relative(repoRoot, path.join(resultsDir, `${name}.svg`))}`);
     }

@@ -1,0 +1,61 @@
+/**
+ * The committed benchmark results (bench/results/<name>.json) come from a full run of the current
+ * library: every benchmark has them, no case failed, at least 5 rounds, a clean lib/ at a commit, and
+ * that commit is at or after the last commit that changed lib/ (so a change to lib/ needs a new run).
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const git = (...args: string[]): { ok: boolean; out: string } => {
+  const r = spawnSync('git', args, { cwd: root, encoding: 'utf8' });
+  return { ok: r.status === 0, out: (r.stdout ?? '').trim() };
+};
+
+const names = fs
+  .readdirSync(path.join(root, 'bench'))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.replace(/\.bench\.ts$/, ''))
+  .sort();
+const lastLibChange = git('log', '-1', '--format=%H', '--', 'lib').out;
+const shallow = git('rev-parse', '--is-shallow-repository').out === 'true';
+const history =
+  lastLibChange === '' ? 'not a git checkout with history (no commit changed lib/)' : shallow ? 'a shallow clone: the measured commits may be missing' : undefined;
+
+interface Result {
+  rounds: number;
+  artefact: { commit?: string; libDirty?: boolean; lib?: string };
+  cases: { key: string; failed?: string; median?: number; skipped?: string }[];
+}
+
+const read = (name: string): Result => JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results', `${name}.json`), 'utf8')) as Result;
+
+describe('committed benchmark results', () => {
+  for (const name of names) {
+    it(`${name}: a full, clean run with no failed case`, () => {
+      const r = read(name);
+      expect(r.rounds).toBeGreaterThanOrEqual(5);
+      expect(r.artefact.lib).toBe('dist');
+      expect(r.artefact.libDirty).toBe(false);
+      expect(r.cases.length).toBeGreaterThan(0);
+      expect(r.cases.filter((c) => c.failed !== undefined).map((c) => c.key)).toEqual([]);
+      for (const c of r.cases) if (c.skipped === undefined) expect(Number.isFinite(c.median)).toBe(true);
+      expect(fs.existsSync(path.join(root, 'bench', 'results', `${name}.svg`))).toBe(true);
+    });
+
+    const label = `${name}: measured the latest commit that changed lib/`;
+    if (history !== undefined) it.skip(`${label} [skip-reason: ${history}]`, () => {});
+    else {
+      it(label, () => {
+        const commit = read(name).artefact.commit ?? '';
+        expect(commit).not.toBe('');
+        const known = git('cat-file', '-e', `${commit}^{commit}`).ok;
+        expect(known, `commit ${commit} of bench/results/${name}.json is not in this history`).toBe(true);
+        const fresh = git('merge-base', '--is-ancestor', lastLibChange, commit).ok;
+        expect(fresh, `bench/results/${name}.json measured ${commit}, before lib/ last changed (${lastLibChange.slice(0, 7)}): run npm run bench`).toBe(true);
+      });
+    }
+  }
+});
