@@ -11,7 +11,7 @@
  */
 import { Readable } from 'node:stream';
 import { ErrorAfterItems } from './after-items.js';
-import { NullValueError } from './errors.js';
+import { AbortError, NullValueError } from './errors.js';
 import { refusePipeWhenUsed } from './guards.js';
 import { kStopRequested } from './inbox.js';
 import { FusedRun } from './fused-run.js';
@@ -43,8 +43,10 @@ export class FusedReadable extends Readable {
     this.pulling = false;
     this.errors.fail(err);
   };
+  // Destroyed with an AbortError, not closed: on Node 24 the stage's signal aborts together with the
+  // caller's, and pipeline would report this stream's premature close instead of the abort.
   private readonly onAbort = (): void => {
-    if (!this.destroyed && !this.readableEnded) this.destroy();
+    if (!this.destroyed && !this.readableEnded) this.destroy(new AbortError(undefined, { cause: this.signal.reason }));
   };
   /** `push()` asked for more during the last delivery. */
   private wantsMore = true;
