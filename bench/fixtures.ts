@@ -3,7 +3,8 @@
  * input objects, one objectMode source Readable, one counting sink Writable, and a no-streams
  * "already-resolved" async iterator for the bare-generator floor.
  */
-import { Readable, Writable } from 'node:stream';
+import { Readable, Transform, Writable, type TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { pipeline } from 'node:stream/promises';
 
 /** One input object. Built once per process, before any timing. */
@@ -129,4 +130,49 @@ export async function through(items: readonly Item[], stages: unknown[], hash?: 
   // Generator functions are valid pipeline stages; @types/node's array overload only lists streams.
   await pipeline([new ArraySource(items), ...stages, sink] as unknown as readonly NodeJS.ReadWriteStream[]);
   return sink.tally.result();
+}
+
+/** objectMode sink that adds every item to `tally` (in `_write` and `_writev`). */
+export function tallySink(tally: Tally): Writable {
+  return new Writable({
+    objectMode: true,
+    write(item: unknown, _e, cb) {
+      tally.add(item);
+      cb();
+    },
+    writev(chunks, cb) {
+      for (let i = 0; i < chunks.length; i++) tally.add(chunks[i].chunk);
+      cb();
+    },
+  });
+}
+
+/** The line splitter a careful engineer writes by hand: decode, split with indexOf, push each line, keep the rest. */
+export class HandLineSplitter extends Transform {
+  private rest = '';
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor() {
+    super({ readableObjectMode: true });
+  }
+
+  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
+    const text = this.rest + this.decoder.write(chunk);
+    let start = 0;
+    let nl = text.indexOf('\n');
+    while (nl !== -1) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.push(text.slice(start, end));
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    this.rest = text.slice(start);
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    const last = this.rest + this.decoder.end();
+    if (last.length > 0) this.push(last);
+    cb();
+  }
 }

@@ -17,61 +17,16 @@
  */
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import split2 from 'split2';
 import { logFile } from './data.js';
-import { Tally } from './fixtures.js';
+import { HandLineSplitter, Tally, tallySink } from './fixtures.js';
 import { defineBench, type Derived } from './harness.js';
 
 /** The same cheap per-line hash in every case: length and last character. */
 const hashLine = (l: string): number => (l.length === 0 ? 0 : Math.imul(l.length, 31) + l.charCodeAt(l.length - 1));
 
-/** objectMode sink that tallies lines. */
-function lineSink(tally: Tally): Writable {
-  return new Writable({
-    objectMode: true,
-    write(line: string, _e, cb) {
-      tally.add(line);
-      cb();
-    },
-    writev(chunks, cb) {
-      for (let i = 0; i < chunks.length; i++) tally.add(chunks[i].chunk);
-      cb();
-    },
-  });
-}
 
-/** What a careful engineer writes by hand: decode, split with indexOf, push each line, keep the rest. */
-class LineSplitter extends Transform {
-  private rest = '';
-  private readonly decoder = new StringDecoder('utf8');
-
-  constructor() {
-    super({ readableObjectMode: true });
-  }
-
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    const text = this.rest + this.decoder.write(chunk);
-    let start = 0;
-    let nl = text.indexOf('\n');
-    while (nl !== -1) {
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.push(text.slice(start, end));
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
-    }
-    this.rest = text.slice(start);
-    cb();
-  }
-
-  override _flush(cb: TransformCallback): void {
-    const last = this.rest + this.decoder.end();
-    if (last.length > 0) this.push(last);
-    cb();
-  }
-}
 
 const open = (file: string): fs.ReadStream => fs.createReadStream(file);
 
@@ -91,7 +46,7 @@ export default defineBench({
         const file = await logFile(n);
         return async () => {
           const tally = new Tally(hashLine);
-          await pipeline(open(file), new LineSplitter(), lineSink(tally));
+          await pipeline(open(file), new HandLineSplitter(), tallySink(tally));
           return tally.result();
         };
       },
@@ -103,7 +58,7 @@ export default defineBench({
         const file = await logFile(n);
         return async () => {
           const tally = new Tally(hashLine);
-          await pipeline(open(file), lib.lines(), lineSink(tally));
+          await pipeline(open(file), lib.lines(), tallySink(tally));
           return tally.result();
         };
       },
@@ -145,7 +100,7 @@ export default defineBench({
         const file = await logFile(n);
         return async () => {
           const tally = new Tally(hashLine);
-          await pipeline(open(file), split2(), lineSink(tally));
+          await pipeline(open(file), split2(), tallySink(tally));
           return tally.result();
         };
       },

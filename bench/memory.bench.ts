@@ -26,9 +26,8 @@
 import * as fs from 'node:fs';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { logFile } from './data.js';
-import { Tally } from './fixtures.js';
+import { HandLineSplitter, Tally } from './fixtures.js';
 import { defineBench, type BenchCase, type Derived, type Genstream, type Pass } from './harness.js';
 
 // ---------------------------------------------------------------------------------------------------
@@ -125,35 +124,6 @@ async function genstreamPass(lib: Genstream, file: string): Promise<{ items: num
   return job.result();
 }
 
-/** (c) Hand streams: split lines (StringDecoder + indexOf), one push per line. */
-class LineSplitter extends Transform {
-  private rest = '';
-  private readonly decoder = new StringDecoder('utf8');
-
-  constructor() {
-    super({ readableObjectMode: true });
-  }
-
-  override _transform(chunk: Buffer, _e: BufferEncoding, cb: TransformCallback): void {
-    const text = this.rest + this.decoder.write(chunk);
-    let start = 0;
-    let nl = text.indexOf('\n');
-    while (nl !== -1) {
-      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-      this.push(text.slice(start, end));
-      start = nl + 1;
-      nl = text.indexOf('\n', start);
-    }
-    this.rest = text.slice(start);
-    cb();
-  }
-
-  override _flush(cb: TransformCallback): void {
-    const last = this.rest + this.decoder.end();
-    if (last.length > 0) this.push(last);
-    cb();
-  }
-}
 
 /** (c) Hand streams: parse each line, push the rows to keep. */
 class ParseFilter extends Transform {
@@ -198,7 +168,7 @@ function batchingSink(job: LogJob): Writable {
 
 async function handPass(file: string): Promise<{ items: number; checksum: number }> {
   const job = new LogJob();
-  await pipeline(fs.createReadStream(file), new LineSplitter(), new ParseFilter(job), batchingSink(job));
+  await pipeline(fs.createReadStream(file), new HandLineSplitter(), new ParseFilter(job), batchingSink(job));
   return job.result();
 }
 

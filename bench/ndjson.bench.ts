@@ -13,13 +13,13 @@
  *   npm run bench -- ndjson [--n 1000000]
  */
 import * as fs from 'node:fs';
-import { Transform, Writable, type TransformCallback } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import ndjson from 'ndjson';
 import split2 from 'split2';
 import { ndjsonFile } from './data.js';
-import { Tally } from './fixtures.js';
+import { Tally, tallySink } from './fixtures.js';
 import { defineBench, type Derived } from './harness.js';
 
 /** The fields of a {@link jsonLine} row the checksum reads. */
@@ -31,20 +31,6 @@ interface Row {
 /** The checksum sees two parsed fields, so a case that does not parse (or drops a row) cannot pass. */
 const hashRow = (r: Row): number => (Math.imul(r.id, 1009) + r.ms) | 0;
 
-/** objectMode sink that tallies parsed rows (the same in every pipeline case). */
-function rowSink(tally: Tally): Writable {
-  return new Writable({
-    objectMode: true,
-    write(row: Row, _e, cb) {
-      tally.add(row);
-      cb();
-    },
-    writev(chunks, cb) {
-      for (let i = 0; i < chunks.length; i++) tally.add(chunks[i].chunk);
-      cb();
-    },
-  });
-}
 
 /** What a careful engineer writes by hand: decode, split with indexOf, JSON.parse each line, push each value. */
 class NdjsonTransform extends Transform {
@@ -101,7 +87,7 @@ export default defineBench({
         const file = await ndjsonFile(n);
         return async () => {
           const tally = new Tally(hashRow);
-          await pipeline(open(file), new NdjsonTransform(), rowSink(tally));
+          await pipeline(open(file), new NdjsonTransform(), tallySink(tally));
           return tally.result();
         };
       },
@@ -113,7 +99,7 @@ export default defineBench({
         const file = await ndjsonFile(n);
         return async () => {
           const tally = new Tally(hashRow);
-          await pipeline(open(file), lib.ndjsonParse<Row>(), rowSink(tally));
+          await pipeline(open(file), lib.ndjsonParse<Row>(), tallySink(tally));
           return tally.result();
         };
       },
@@ -125,7 +111,7 @@ export default defineBench({
         const file = await ndjsonFile(n);
         return async () => {
           const tally = new Tally(hashRow);
-          await pipeline(open(file), lib.chain(lib.ndjsonParse<Row>()), rowSink(tally));
+          await pipeline(open(file), lib.chain(lib.ndjsonParse<Row>()), tallySink(tally));
           return tally.result();
         };
       },
@@ -149,7 +135,7 @@ export default defineBench({
         const file = await ndjsonFile(n);
         return async () => {
           const tally = new Tally(hashRow);
-          await pipeline(open(file), split2(JSON.parse), rowSink(tally));
+          await pipeline(open(file), split2(JSON.parse), tallySink(tally));
           return tally.result();
         };
       },
@@ -161,7 +147,7 @@ export default defineBench({
         const file = await ndjsonFile(n);
         return async () => {
           const tally = new Tally(hashRow);
-          await pipeline(open(file), ndjson.parse(), rowSink(tally));
+          await pipeline(open(file), ndjson.parse(), tallySink(tally));
           return tally.result();
         };
       },
