@@ -193,7 +193,8 @@ export async function measureCase(spec: BenchSpec, key: string, lib: Genstream, 
     else if (metric === 'value') wall.push(r.value as number);
     else wall.push((o.n / ms) * 1000);
     if (s0 !== undefined && s1 !== undefined) {
-      if (metric === 'throughput') cpu.push(o.n / ((s1.runNs - s0.runNs) / 1e9));
+      // A pass shorter than the scheduler's accounting step shows no CPU time: no CPU sample (not Infinity).
+      if (metric === 'throughput' && s1.runNs > s0.runNs) cpu.push(o.n / ((s1.runNs - s0.runNs) / 1e9));
       wait.push((s1.waitNs - s0.waitNs) / 1e6 / ms);
     }
   }

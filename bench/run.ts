@@ -276,6 +276,6 @@ function notOfficial(cli: Cli, o: RunOptions, spec: BenchSpec, artefact: Record<
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
