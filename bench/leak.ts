@@ -34,10 +34,9 @@
 import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fromGen, isAbortError, lines, map, pipe, run, toWritable } from '../lib/index.js';
+import { fromGen, isAbortError, lines, map, pipe, run, toWritable, type TypedReadable } from '../lib/index.js';
 
 const SCENARIOS = ['pipeline-abort', 'pipeline-destroy', 'run-early', 'run-skip', 'pipe-break', 'pipe-return'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -121,7 +120,8 @@ class StopError extends Error {
 type Outcome = 'ok' | string;
 
 async function runOne(scenario: Scenario, file: string, k: number): Promise<Outcome> {
-  const source = (): Readable => track(scenario, createReadStream(file, { highWaterMark: 16 * 1024 }));
+  // A file stream is an untyped Readable (items `unknown` in chain()/pipe()/run()): declare its chunks.
+  const source = (): TypedReadable<Buffer> => track(scenario, createReadStream(file, { highWaterMark: 16 * 1024 }));
   const upper = (line: string): string => line.toUpperCase();
   switch (scenario) {
     case 'pipeline-abort': {

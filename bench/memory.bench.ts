@@ -26,6 +26,7 @@
 import * as fs from 'node:fs';
 import { Transform, Writable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { TypedReadable } from '../lib/index.js';
 import { logFile } from './data.js';
 import { HandLineSplitter, Tally } from './fixtures.js';
 import { defineBench, type BenchCase, type Derived, type Genstream, type Pass } from './harness.js';
@@ -118,7 +119,9 @@ async function eagerPass(file: string): Promise<{ items: number; checksum: numbe
 /** (b) genstream: one run() from the file to an async sink. */
 async function genstreamPass(lib: Genstream, file: string): Promise<{ items: number; checksum: number }> {
   const job = new LogJob();
-  await lib.run(fs.createReadStream(file), lib.lines(), lib.map(job.parse), lib.filter(job.keep), lib.batch(BATCH), async (batches) => {
+  // A file stream is an untyped Readable (items `unknown`): declare its chunks.
+  const input: TypedReadable<Buffer> = fs.createReadStream(file);
+  await lib.run(input, lib.lines(), lib.map(job.parse), lib.filter(job.keep), lib.batch(BATCH), async (batches) => {
     for await (const b of batches) job.addBatch(b);
   });
   return job.result();

@@ -13,6 +13,8 @@
  *   npm run bench -- stages [--n 1000000]
  */
 import { pipeline } from 'node:stream/promises';
+// ArraySource is an untyped Readable (items `unknown` to chain()/pipe()/run()): its items are declared where genstream reads it.
+import type { TypedReadable } from '../lib/index.js';
 import { ArraySource, CountingSink, makeItems, Tally, type Item } from './fixtures.js';
 import { defineBench, type Derived } from './harness.js';
 
@@ -71,7 +73,7 @@ export default defineBench({
         const items = makeItems(n);
         return async () => {
           const sink = new CountingSink(hash);
-          await lib.run(new ArraySource(items), double, sink);
+          await lib.run((new ArraySource(items) as TypedReadable<Item>), double, sink);
           return sink.tally.result();
         };
       },
@@ -95,7 +97,7 @@ export default defineBench({
         const items = makeItems(n);
         return async () => {
           const sink = new CountingSink(hash);
-          await lib.run(new ArraySource(items), lib.map(f), lib.filter(g), sink);
+          await lib.run((new ArraySource(items) as TypedReadable<Item>), lib.map(f), lib.filter(g), sink);
           return sink.tally.result();
         };
       },
@@ -121,7 +123,7 @@ export default defineBench({
         const items = makeItems(n);
         return async () => {
           const tally = new Tally(hash);
-          for await (const d of lib.pipe(new ArraySource(items), lib.map(f), lib.filter(g))) tally.add(d);
+          for await (const d of lib.pipe((new ArraySource(items) as TypedReadable<Item>), lib.map(f), lib.filter(g))) tally.add(d);
           return tally.result();
         };
       },

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWriteStream } from 'node:fs';
-import { batch, filter, fromWritable, ndjsonParse, progress, run, type Progress } from '../lib/index.js';
+import { batch, filter, fromWritable, ndjsonParse, progress, run, type Progress, type TypedReadable } from '../lib/index.js';
 
 interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -35,9 +35,11 @@ function draw(p: Progress): void {
 }
 
 let saved = 0;
+// A file stream is an untyped Readable (its items are `unknown` to run()): declare its chunks.
+const input: TypedReadable<Buffer> = createReadStream(file);
 const errors = await run(
-  createReadStream(file),
-  ndjsonParse(),
+  input,
+  ndjsonParse<LogLine>(),
   progress<LogLine>({ every: 10_000, onProgress: draw }),
   filter((line: LogLine) => line.level === 'error'),
   batch(500),

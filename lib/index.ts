@@ -11,13 +11,31 @@ export { toReadable, type ToReadableOptions, type ReadableSource } from './adapt
 export { fromReadable, type FromReadableOptions, type LegacyReadableStream } from './adapters/from-readable.js';
 export { toWritable, type ToWritableOptions, type Sink } from './adapters/to-writable.js';
 export { fromWritable, type FromWritableOptions, type WritableSink } from './adapters/from-writable.js';
+export { fromDuplex, type FromDuplexOptions, type DuplexIterable } from './adapters/from-duplex.js';
+export { toDuplex, type ToDuplexOptions, type AsyncDuplexIterable } from './adapters/to-duplex.js';
 
 // Web Streams.
 export { toWebReadable, fromWebReadable, type ToWebReadableOptions } from './adapters/web.js';
 
 // chain(): one typed, fused pipeline of generator stages, operators, Node streams and Web streams.
 export { chain, pipe, run } from './chain/chain.js';
-export type { ChainStage, StageFn, PipeSource, RunSink, RunSinkFn, ChainFn, PipeFn, RunFn } from './chain/types.js';
+export type { ChainOptions } from './chain/chain-options.js';
+export type {
+  ChainStage,
+  StageFn,
+  PipeSource,
+  ChainSource,
+  ChainSink,
+  ChainSinkFn,
+  RunSink,
+  RunSinkFn,
+  ChainFn,
+  PipeFn,
+  RunFn,
+  StageMismatch,
+  InvalidArgument,
+  MaxTypedArguments,
+} from './chain/types.js';
 export { failedStage, type FailedStage } from './internal/stage-error.js';
 
 // Operators: per-item, fusable (map and flatMap stop being fusable with { concurrency > 1 }).
@@ -75,6 +93,7 @@ export {
   InvalidChunkError,
   AlreadyUsedError,
   NotIterableError,
+  EmptySourceError,
   LineTooLongError,
   BadJsonError,
   AbortError,

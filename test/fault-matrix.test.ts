@@ -5,9 +5,12 @@
  * 2. every consumer gets the original error object (`toBe`), or the documented one: `destroy()` with no
  *    error → `ERR_STREAM_PREMATURE_CLOSE` (README: fromReadable; elsewhere Node's `pipeline` and
  *    `finished` semantics, which the docs do not state: see "Debatable" below), abort → an `AbortError`
- *    (`code: 'ABORT_ERR'`, README "Options everywhere"), `return`/`take` → no error;
+ *    (`code: 'ABORT_ERR'`, README "Options everywhere"), `return`/`take` → no error; a run-only
+ *    `chain(source, ...stages, sink)` destroyed from outside (with no error, or by its `signal`) →
+ *    an `AbortError` (chain's TSDoc);
  * 3. every generator that started ran its `finally` exactly once, and every test-owned stream's
- *    `_destroy` ran exactly once (`run()` cells: already when `run()` settles, as its TSDoc promises);
+ *    `_destroy` ran exactly once (`run()` cells: already when `run()` settles, as its TSDoc promises;
+ *    chain-run cells: when `finished()` settles, unless the run stream itself was stopped from outside);
  * 4. no `unhandledRejection`/`uncaughtException` during the cell;
  * 5. no listener genstream added is left on the test-owned emitters it was handed (foreign Readables,
  *    Transforms, Writables: see `fault-matrix/listeners.ts`, which tells genstream's listeners from the
@@ -33,6 +36,14 @@
  * - `run()`'s at-settle cleanup check (3.) follows its TSDoc ("the stages and the source are returned
  *   (their finally runs) before run() resolves"), which conflicts with toGen not waiting for a feed
  *   that waits inside its source (DESIGN-NOTES §2).
+ * - chain-run's at-settle cleanup check (3.) holds it to `run()`'s promise: chain's TSDoc calls `run()`
+ *   "the promise form" of the run-only chain, which is destroyed only once the run has ended. A run
+ *   stream stopped from outside settles at once (it never waits on user code, DESIGN-NOTES §2), so
+ *   those cells only get the grace period, as stream topologies do.
+ * - A `for await` over the chain Readable (chain-readable) awaits none of its teardown (a `break`
+ *   destroys it; `'close'` releases the source and stages later): grace period only, like `pipe`'s
+ *   stream stages. A stream kind at its consumer's flush point comes after the loop has seen the end,
+ *   when the Readable has already destroyed itself: a no-op, so no error and every item.
  * - Listeners left on a foreign Readable iterated by merge/zip/tee/map/toGen/fromWritable come from
  *   Node's own `Readable[Symbol.asyncIterator]` (it leaves them on Node 20.20, even after a full read),
  *   which genstream calls; the README promises "no listener left behind", so they count.
@@ -125,6 +136,9 @@ function expectFor(cell: Cell, shape: Shape, lane: Lane): Expect {
     if (shape === 'merge') total = n;
     else seqs[0] = seqs[0].slice(0, n);
   };
+  // The chain Readable has ended (and auto-destroyed itself) before its consumer's flush point: a
+  // destroy or an abort then is a no-op, and the loop has already seen everything.
+  if (cell.topo === 'chain-readable' && cell.pos === 'sink' && cell.timing === 'flush' && cell.external) return { error: 'none', seqs, total };
   let error: ErrorExpect = 'none';
   switch (cell.kind) {
     case 'throw':
@@ -137,6 +151,8 @@ function expectFor(cell: Cell, shape: Shape, lane: Lane): Expect {
       // A Writable destroyed in `_final` has ended with nothing buffered: Node's `finished()` and
       // `pipeline` count that as finished, not as a premature close (debatable, see the header).
       error = cell.pos === 'sink' && cell.timing === 'flush' ? 'none' : 'premature-close';
+      // A run-only chain destroyed from outside reports an AbortError (its TSDoc), whenever it is.
+      if (stopsRunStream(cell)) error = 'abort';
       break;
     case 'abort':
       error = 'abort';
@@ -154,6 +170,20 @@ function expectFor(cell: Cell, shape: Shape, lane: Lane): Expect {
     }
   }
   return { error, seqs, total };
+}
+
+/** The cell stops a run-only chain from outside (`destroy`, `destroy(err)` or its `signal`). */
+function stopsRunStream(cell: Cell): boolean {
+  return cell.topo === 'chain-run' && cell.pos === 'sink' && cell.external;
+}
+
+/**
+ * `run()` and the run-only chain: cleanup is done when they settle (run's TSDoc; a chain run is
+ * destroyed once the run ended, which `run()` awaits too) — except a run stream stopped from outside,
+ * which never waits on user code (DESIGN-NOTES §2).
+ */
+function cleanedAtSettle(cell: Cell): boolean {
+  return cell.topo === 'run' || (cell.topo === 'chain-run' && !stopsRunStream(cell));
 }
 
 // --- checks --------------------------------------------------------------------------------------
@@ -336,7 +366,7 @@ async function runCell(d: Descriptor): Promise<Symptom[]> {
     return [...cell.problems.map((p): Symptom => ({ category: 'unhandled', message: p })), ...symptoms];
   }
   // run(): "resolves ... once everything has finished"; stages and source returned before it resolves.
-  if (d.topo === 'run') symptoms.push(...cleanupSymptoms(cell, ' when run() settled'));
+  if (cleanedAtSettle(cell)) symptoms.push(...cleanupSymptoms(cell, ` when ${d.topo === 'run' ? 'run()' : 'finished()'} settled`));
   await grace(cell);
   symptoms.push(...cell.problems.map((p): Symptom => ({ category: 'unhandled', message: p })));
   lanes.forEach((l, i) => {

@@ -216,3 +216,84 @@ export function thrown(fn: () => unknown): unknown {
   }
   throw new Error('expected the call to throw');
 }
+
+/**
+ * A libp2p-style echo duplex iterable: what its `sink` receives, its `source` yields, through a queue of
+ * at most `limit` items (the sink waits while it is full, so backpressure crosses the echo). The source
+ * ends once the sink's loop is over (end or error). Counts items and each half's `finally`, and keeps
+ * what the sink's loop threw. Once the source is closed (returned), a sink waiting for room goes on.
+ */
+export function echoDuplex<T>(limit = Infinity) {
+  const state = { sunk: 0, yielded: 0, sourceFinallies: 0, sinkFinallies: 0, sinkError: undefined as unknown };
+  const queue: T[] = [];
+  let ended = false;
+  let closed = false;
+  let wakeSource: (() => void) | null = null;
+  let wakeSink: (() => void) | null = null;
+  const wake = (which: 'source' | 'sink'): void => {
+    const w = which === 'source' ? wakeSource : wakeSink;
+    if (which === 'source') wakeSource = null;
+    else wakeSink = null;
+    w?.();
+  };
+  async function* source(): AsyncGenerator<T, void, undefined> {
+    try {
+      for (;;) {
+        while (queue.length > 0) {
+          const x = queue.shift() as T;
+          wake('sink');
+          state.yielded++;
+          yield x;
+        }
+        if (ended) return;
+        await new Promise<void>((resolve) => (wakeSource = resolve));
+      }
+    } finally {
+      closed = true; // nobody reads the queue any more: a sink waiting for room goes on
+      wake('sink');
+      state.sourceFinallies++;
+    }
+  }
+  const sink = async (input: AsyncIterable<T>): Promise<void> => {
+    try {
+      for await (const x of input) {
+        queue.push(x);
+        state.sunk++;
+        wake('source');
+        while (queue.length >= limit && !closed) await new Promise<void>((resolve) => (wakeSink = resolve));
+      }
+    } catch (err) {
+      state.sinkError = err;
+      throw err;
+    } finally {
+      ended = true;
+      wake('source');
+      state.sinkFinallies++;
+    }
+  };
+  return { state, source: source(), sink };
+}
+
+/**
+ * An async generator that yields `items`, then waits inside its body for `gate` — a deferred the test
+ * resolves, rejects or leaves pending — before it yields `late`: a source in the middle of producing
+ * an item that may never come. Counts the items it produced and how many times its `finally` ran.
+ */
+export function stalled<T>(items: readonly T[] = [], late?: T) {
+  const gate = deferred<void>();
+  const state = { produced: 0, finallies: 0, resumed: false };
+  async function* source(): AsyncGenerator<T, void, undefined> {
+    try {
+      for (const x of items) {
+        state.produced++;
+        yield x;
+      }
+      await gate.promise;
+      state.resumed = true;
+      yield late as T;
+    } finally {
+      state.finallies++;
+    }
+  }
+  return { state, gate, source: source() };
+}

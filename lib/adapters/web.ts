@@ -69,38 +69,61 @@ export function toWebReadable<T>(source: AnyIterable<T> | (() => AnyIterable<T>)
 }
 
 /**
- * Iterates a Web `ReadableStream` as an async generator. Leaving the loop early cancels the stream;
- * a stream error is thrown as the same object.
+ * Iterates a Web `ReadableStream` as an async generator. Leaving the loop early (`break`, `return()`,
+ * even before the first read or while a read is pending) cancels the stream once and releases its
+ * lock, without waiting for the cancel to settle: the stream's `cancel()` is the producer's code and
+ * may never settle (a rejection it gives later is ignored). A stream error is thrown as the same
+ * object.
  *
  * @example
  * ```ts
  * import { fromWebReadable } from 'genstream';
  * const res = await fetch('https://example.com/data.ndjson');
- * for await (const chunk of fromWebReadable(res.body!)) console.log(chunk.length);
+ * for await (const chunk of fromWebReadable(res.body!)) {
+ *   if (chunk.length === 0) break; // cancels res.body; the break does not wait for the cancel
+ *   console.log(chunk.length);
+ * }
  * ```
  */
 export function fromWebReadable<T>(stream: ReadableStream<T> | globalThis.ReadableStream<T>): AsyncGenerator<T, void, undefined> {
   // Checked here, at call time: inside the generator body they would wait for the first `next()`.
   if (!isWebReadable(stream)) fail('fromWebReadable', '`stream` to be a Web ReadableStream', stream);
   if (stream.locked) fail('fromWebReadable', '`stream` to be unlocked (it already has a reader)', stream);
-  // Returned before its first read: cancel the stream all the same, as leaving the loop would.
-  return new OwnedGenerator(readWeb(stream as ReadableStream<T>), (started) =>
-    started ? undefined : (stream as ReadableStream<T>).cancel().catch(() => {}),
-  );
+  const state: WebReadState = { reader: null, reading: false };
+  return new OwnedGenerator(readWeb(stream as ReadableStream<T>, state), (started) => {
+    // Returned before its first read: cancel the stream all the same, as leaving the loop would.
+    if (!started) (stream as ReadableStream<T>).cancel().then(noop, noop);
+    // Returned while a read is pending: cancelling ends that read (done), so the generator can return.
+    else if (state.reading) state.reader?.cancel().then(noop, noop);
+  });
 }
 
-async function* readWeb<T>(stream: ReadableStream<T>): AsyncGenerator<T, void, undefined> {
+const noop = (): void => {};
+
+/** What `fromWebReadable`'s `return()` needs to see of its generator. */
+interface WebReadState {
+  reader: ReadableStreamDefaultReader<unknown> | null;
+  /** A `read()` is pending. */
+  reading: boolean;
+}
+
+async function* readWeb<T>(stream: ReadableStream<T>, state?: WebReadState): AsyncGenerator<T, void, undefined> {
   const reader = stream.getReader();
+  if (state !== undefined) state.reader = reader as ReadableStreamDefaultReader<unknown>;
   let complete = false;
   try {
     for (;;) {
+      if (state !== undefined) state.reading = true;
       const r = await reader.read();
+      if (state !== undefined) state.reading = false;
       if (r.done) break;
       yield r.value;
     }
     complete = true;
   } finally {
-    if (!complete) await reader.cancel().catch(() => {});
+    // Not awaited: the source's cancel() may never settle. The stream is closed at once all the same,
+    // so the lock can be released now; a late rejection of the cancel is ignored.
+    if (!complete) reader.cancel().then(noop, noop);
     reader.releaseLock();
   }
 }

@@ -1,4 +1,6 @@
-import { Readable, Writable } from 'node:stream';
+import { Duplex, Readable, Writable, type DuplexOptions } from 'node:stream';
+import { toReadable, type ToReadableOptions } from '../adapters/to-readable.js';
+import { toWritable, type ToWritableOptions } from '../adapters/to-writable.js';
 import { fromReadable, rootReader } from '../adapters/from-readable.js';
 import { fromWritable } from '../adapters/from-writable.js';
 import { fromWebReadable, isWebReadable } from '../adapters/web.js';
@@ -6,29 +8,46 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { GenDuplex } from '../internal/gen-duplex.js';
 import type { StageOrigin } from '../internal/pump.js';
 import { fuseGen } from '../internal/kernel.js';
-import { resolveDuplexOptions } from '../internal/options.js';
+import type { ResolvedDuplexOptions } from '../internal/options.js';
+import { writeWeb } from '../internal/web-writer.js';
 import { markExternal, tagError } from '../internal/stage-error.js';
-import { fail, isIterable, isNodeStream, isWritableStream } from '../internal/validate.js';
-import { describe, GenstreamArgumentError } from '../internal/errors.js';
+import { fail, isIterable, isNodeStream, isWebWritable, isWritableStream } from '../internal/validate.js';
+import { AbortError, describe, GenstreamArgumentError } from '../internal/errors.js';
 import { isThenable } from '../internal/kernel.js';
 import { isGeneratorFunction, isOperator } from '../internal/operator.js';
 import { OwnedGenerator, releaseIterator } from '../internal/sources.js';
 import { compose, guardSource } from './compose.js';
 import { FusedDuplex } from '../internal/fused-duplex.js';
 import { plan, type Segment } from './stage.js';
+import { shapeOf } from './shape.js';
 import type { ChainFn, PipeFn, RunFn } from './types.js';
 
 /**
- * Composes stages into one Duplex usable in `stream.pipeline`: generator stages, genstream operators,
- * Node Duplex/Transform instances or factories, and Web TransformStreams, in any mix.
+ * Composes stages into one stream, as `stream.compose` does, with genstream's fusion, cleanup and
+ * error attribution: generator stages, genstream operators, Node Duplex/Transform instances or
+ * factories, and Web TransformStreams, in any mix.
+ *
+ * The ends decide what it makes:
+ * - only stages: a `Duplex` for `stream.pipeline`;
+ * - a source first (a Readable, a Web ReadableStream, an iterable, a function without parameters
+ *   returning one such as `async function* () {}`, or a string/Buffer as one chunk): a `Readable`;
+ * - a sink last (a Writable, a Web WritableStream, or an `async` function consuming the source): a
+ *   `Writable` that finishes only after the sink has (like `toWritable`);
+ * - both: a stream that runs at once and only has to be awaited (`await finished(stream)`), neither
+ *   readable nor writable, as `compose(source, sink)` makes. (`run()` is the promise form.)
+ *
+ * An optional first argument, a plain object, holds {@link ChainOptions}. Without them each side's
+ * object mode follows the stage at that end: `chain(createGzip(), createGunzip())` is a byte stream,
+ * `chain(parse(), map(f))` takes bytes and gives objects.
  *
  * Fusion: adjacent fusable operators (map, filter, flatMap, take, scan, ...) run as one synchronous loop
  * with no promise or stream boundary between them; adjacent generator stages are composed as generators
- * inside one Duplex. Only real streams (a csv-parse Transform, a Web stream) add a stream boundary.
+ * inside one stream. Only real streams (a csv-parse Transform, a Web stream) add a stream boundary.
  * A chain made only of fusable operators is a Transform-like Duplex with no generator at all.
  *
- * Errors reach the pipeline as the original object; `failedStage(err)` tells which stage raised it.
- * Invalid stages throw a `TypeError` naming the stage index.
+ * Errors reach the pipeline as the original object; `failedStage(err)` tells which stage raised it
+ * (positions count the arguments after the options). Invalid arguments throw a
+ * `GenstreamArgumentError` at call time naming the position and what it got.
  *
  * @example
  * ```ts
@@ -40,18 +59,168 @@ import type { ChainFn, PipeFn, RunFn } from './types.js';
  *   chain(map((n: number) => n * 10), filter((n) => n > 10)),
  *   toWritable(async (src) => { for await (const n of src) console.log(n); }),
  * );
+ *
+ * // A source first: a Readable.
+ * chain([1, 2, 3], map((n) => n * 2)).on('data', console.log);
  * ```
  */
-export const chain: ChainFn = (...stages: unknown[]) => {
-  const segments = plan('chain', stages);
-  const options = resolveDuplexOptions();
-  if (segments.length === 1 && segments[0].kind === 'fused') {
-    return new FusedDuplex(segments[0].infos, 'chain', options);
+export const chain = ((...args: unknown[]) => {
+  const shape = shapeOf(args);
+  const { options, name, offset } = shape;
+  const segments = plan('chain', shape.stages, offset);
+  if (shape.source !== null) {
+    const value = shape.source.value;
+    // A string or a byte buffer is one chunk, as toReadable and Readable.from take it.
+    const root = sourceIterable('chain', typeof value === 'string' || value instanceof Uint8Array ? [value] : value);
+    if (shape.sink !== null) return new ChainRun(segments, root, shape.sink.value, options);
+    const out = pipeSegments(segments, root);
+    const readable = toReadable(out, readableSide(options, name));
+    adoptStreams(readable, segments, { source: root.stream });
+    // However it closes (ended, failed, destroyed before its first read): release the source and stages.
+    readable.once('close', () => void out.return(undefined).catch(noop));
+    return readable;
   }
-  const duplex = new ChainDuplex((source, ctx) => compose(segments, source, ctx, false), 'chain', options, lastStage(segments));
-  duplex.own(segments);
+  if (shape.sink !== null) {
+    const sink = shape.sink.value;
+    const state: RunState = { running: false, failure: null };
+    const writable = toWritable((input) => {
+      state.running = true;
+      return settleRun(runInto(pipeSegments(segments, { iterable: input, stream: null }), sink), state);
+    }, writableSide(options, name));
+    adoptStreams(writable, segments, { sink }, state);
+    // Destroyed before it started: the sink and the stages given as instances go with it.
+    writable.once('close', () => {
+      destroyStageStreams(segments);
+      destroySink(sink);
+    });
+    return writable;
+  }
+  if (segments.length === 1 && segments[0].kind === 'fused') {
+    return new FusedDuplex(segments[0].infos, name, options);
+  }
+  const duplex = new ChainDuplex((source, ctx) => compose(segments, source, ctx, false), name, options, lastStage(segments));
+  duplex.segments = segments;
+  adoptStreams(duplex, segments);
   return duplex;
-};
+}) as ChainFn;
+
+function readableSide(o: ResolvedDuplexOptions, name: string): ToReadableOptions {
+  return { objectMode: o.readableObjectMode, highWaterMark: o.readableHighWaterMark, encoding: o.encoding, signal: o.signal, name };
+}
+
+function writableSide(o: ResolvedDuplexOptions, name: string): ToWritableOptions {
+  return { objectMode: o.writableObjectMode, highWaterMark: o.writableHighWaterMark, signal: o.signal, name };
+}
+
+/** The Node streams at a chain's ends: a source Readable, a sink Writable. */
+interface Ends {
+  source?: unknown;
+  sink?: unknown;
+}
+
+/** A run into a sink (the Writable and run-only shapes): whether it started, and a stream error meanwhile. */
+interface RunState {
+  running: boolean;
+  failure: Error | null;
+}
+
+type Adopted = NodeJS.EventEmitter & { destroyed?: boolean; destroy(err?: Error): unknown };
+
+/**
+ * The streams given to the chain — the stage instances (their errors attributed to their stage), and
+ * a source Readable or sink Writable at its ends — fail `owner` with their error if they raise one
+ * before the run reads or writes them (nobody listens yet: it would crash the process, where
+ * `stream.compose` would not). Once a run into a sink is going (`run.running`), the run fails with
+ * the error instead, after its cleanup (destroying `owner` would stop it from outside and settle
+ * first): the error is recorded, and a stream that emitted it without being destroyed is destroyed
+ * with it, so that the run sees it.
+ */
+function adoptStreams(owner: Readable | Writable | Duplex, segments: readonly Segment[], ends: Ends = {}, run?: RunState): void {
+  const listeners: [NodeJS.EventEmitter, (err: Error) => void][] = [];
+  const adopt = (stream: Adopted, attribute: (err: Error) => void): void => {
+    const listener = (err: Error): void => {
+      attribute(err);
+      if (run?.running !== true) owner.destroy(err);
+      else {
+        run.failure ??= err;
+        if (stream.destroyed !== true) stream.destroy(err);
+      }
+    };
+    listeners.push([stream, listener]);
+    stream.on('error', listener);
+  };
+  for (const seg of segments) if (seg.kind === 'stream') adopt(seg.stream, (err) => tagError(err, seg.stage, seg.label));
+  if (ends.source instanceof Readable) adopt(ends.source, markExternal);
+  if (isWritableStream(ends.sink)) adopt(ends.sink as Writable, noop);
+  if (listeners.length > 0) owner.once('close', () => listeners.forEach(([s, l]) => s.off('error', l)));
+}
+
+/** A run's outcome, with the error one of its streams raised first (what the run ended with may follow from it). */
+function settleRun<T>(result: Promise<T>, state: RunState): Promise<T> {
+  return result.then(
+    (value) => (state.failure === null ? value : Promise.reject(state.failure)),
+    (err: unknown) => Promise.reject(state.failure ?? err),
+  );
+}
+
+/**
+ * A sink stream given to a chain that closes without having finished it: destroyed with the chain
+ * (without an error: nobody may listen to the sink's `'error'` any more, and it would crash the process).
+ */
+function destroySink(sink: unknown): void {
+  if (isWebWritable(sink)) {
+    if (!sink.locked) void sink.abort(new AbortError('chain: closed before its sink finished')).catch(noop);
+  } else if (isWritableStream(sink)) {
+    const w = sink as Writable;
+    if (!w.destroyed && !w.writableFinished) w.destroy();
+  }
+}
+
+const noop = (): void => {};
+
+/**
+ * `chain(source, ...stages, sink)`: the whole run, started at once, as a stream that is neither
+ * readable nor writable (what `stream.compose` makes of a source and a sink). It is destroyed when
+ * the run ends: with the run's error, or without one (so `finished()` resolves). Destroying it first
+ * stops the run: the sink stream is destroyed and the source released.
+ */
+class ChainRun extends Duplex {
+  private done = false;
+  private readonly state: RunState = { running: false, failure: null };
+  private readonly out: AsyncGenerator<unknown, void, undefined>;
+
+  constructor(segments: Segment[], root: Root, private readonly sink: unknown, o: ResolvedDuplexOptions) {
+    // (`readable`/`writable: false` are Duplex options Node has always had; @types/node omits them.)
+    super({ readable: false, writable: false, objectMode: true, signal: o.signal } as DuplexOptions);
+    this.out = pipeSegments(segments, root);
+    adoptStreams(this, segments, { source: root.stream, sink }, this.state);
+    // Started on the next tick: the caller attaches its listeners (or `finished()`) first.
+    process.nextTick(() => {
+      if (this.destroyed) return;
+      this.state.running = true;
+      settleRun(runInto(this.out, sink), this.state).then(
+        () => this.finish(null),
+        (err: unknown) => this.finish(err as Error),
+      );
+    });
+  }
+
+  private finish(err: Error | null): void {
+    this.done = true;
+    if (!this.destroyed) this.destroy(err ?? undefined);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (!this.done) {
+      // Stopped from outside: never wait on user code (see DESIGN-NOTES §2).
+      this.done = true;
+      destroySink(this.sink);
+      void this.out.return(undefined).catch(noop);
+      if (err === null) err = new AbortError('chain: destroyed before the run ended');
+    }
+    cb(err);
+  }
+}
 
 /** The stage whose output leaves the chain (named when it yields a value the stream cannot carry). */
 function lastStage(segments: readonly Segment[]): StageOrigin | undefined {
@@ -64,26 +233,8 @@ function lastStage(segments: readonly Segment[]): StageOrigin | undefined {
 
 /** chain()'s Duplex when it has generator or stream stages. */
 class ChainDuplex extends GenDuplex<unknown, unknown> {
-  private segments: readonly Segment[] = [];
-  private readonly onStageError: ((err: Error) => void)[] = [];
-
-  /**
-   * Takes the stream instances given as stages: an error one of them emits before the chain has
-   * started it (nobody reads it yet) fails the chain, attributed to that stage, instead of crashing
-   * the process; they are all destroyed with the chain.
-   */
-  own(segments: readonly Segment[]): void {
-    this.segments = segments;
-    for (const seg of segments) {
-      if (seg.kind !== 'stream') continue;
-      const onError = (err: Error): void => {
-        tagError(err, seg.stage, seg.label);
-        this.destroy(err);
-      };
-      this.onStageError.push(onError);
-      seg.stream.on('error', onError);
-    }
-  }
+  /** Its stages; the stream instances among them belong to the chain (see adoptStreams). */
+  segments: readonly Segment[] = [];
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // An error from outside (`destroy(err)`, or the pipeline passing on another stream's error) reaches
@@ -91,8 +242,6 @@ class ChainDuplex extends GenDuplex<unknown, unknown> {
     // stage's own error is already attributed by now (the first record wins).
     markExternal(err);
     // The stream instances given as stages belong to the chain, even those it never started.
-    let i = 0;
-    for (const seg of this.segments) if (seg.kind === 'stream') seg.stream.off('error', this.onStageError[i++]);
     destroyStageStreams(this.segments);
     super._destroy(err, cb);
   }
@@ -312,9 +461,10 @@ export const pipe: PipeFn = (source: unknown, ...stages: unknown[]) => {
 
 /**
  * Runs `source` through `stages` into `sink` and resolves with the sink's return value once everything
- * has finished. The sink is an async function over the output, or a Writable (written with
- * backpressure, ended, and awaited until `'finish'`). If the sink returns early, the stages and the
- * source are returned (their `finally` runs) before `run()` resolves.
+ * has finished: the typed promise form of `stream/promises`' `pipeline`. The sink is an async function
+ * over the output, a Writable (written with backpressure, ended, and awaited until `'finish'`), or a Web
+ * `WritableStream` (written with its backpressure, closed; a failure aborts it). If the sink returns
+ * early, the stages and the source are returned (their `finally` runs) before `run()` resolves.
  *
  * @example
  * ```ts
@@ -335,11 +485,11 @@ export const run = ((source: unknown, ...rest: unknown[]): Promise<unknown> => {
   return runInto(pipeSegments(segments, sourceIterable('run', source)), sink);
 }) as RunFn;
 
-const SINK = 'the last argument (`sink`) to be a function that consumes the output (e.g. toArray, or async (source) => { for await (...) }) or a Writable stream';
+const SINK = 'the last argument (`sink`) to be a function that consumes the output (e.g. toArray, or async (source) => { for await (...) }), a Writable stream or a Web WritableStream';
 
 /** The last argument of run() must consume the output; a stage there would leave it unconsumed. */
 function checkSink(sink: unknown, index: number): void {
-  if (isWritableStream(sink)) return;
+  if (isWritableStream(sink) || isWebWritable(sink)) return;
   if (typeof sink !== 'function') fail('run', SINK, sink);
   if (isOperator(sink) || isGeneratorFunction(sink)) {
     throw new GenstreamArgumentError(
@@ -351,6 +501,10 @@ function checkSink(sink: unknown, index: number): void {
 
 async function runInto(out: AsyncGenerator<unknown, void, undefined>, sink: unknown): Promise<unknown> {
   try {
+    if (isWebWritable(sink)) {
+      await writeWeb(sink, out);
+      return undefined;
+    }
     if (typeof sink !== 'function') {
       await fromWritable(sink as Writable)(out);
       return undefined;

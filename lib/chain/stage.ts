@@ -8,7 +8,8 @@ import type { TransformStream } from 'node:stream/web';
 import { isWebTransform } from '../adapters/web.js';
 import { describe, GenstreamArgumentError } from '../internal/errors.js';
 import { fusableOf, type FusableInfo } from '../internal/kernel.js';
-import { isDuplexStream, isNodeStream, isWritableStream } from '../internal/validate.js';
+import { isDuplexStream, isWebWritable, isWritableStream } from '../internal/validate.js';
+import { isAsyncFunction, isSourceValue } from './shape.js';
 
 type StageFunction = (source: AsyncIterable<unknown>, ctx: { signal: AbortSignal }) => unknown;
 
@@ -32,12 +33,16 @@ export function streamLabel(stream: unknown): string {
   return `stream ${name || 'Duplex'}`;
 }
 
-/** Checks and plans `stages`, naming the 0-based stage index in every error. */
-export function plan(where: string, stages: readonly unknown[]): Segment[] {
+/**
+ * Checks and plans `stages`, naming the 0-based stage index in every error (counted from `offset`: the
+ * position of `stages[0]` among the caller's arguments).
+ */
+export function plan(where: string, stages: readonly unknown[], offset = 0): Segment[] {
   const segments: Segment[] = [];
   const seenInThisCall = new Set<object>();
-  for (let i = 0; i < stages.length; i++) {
-    const s = stages[i];
+  for (let j = 0; j < stages.length; j++) {
+    const s = stages[j];
+    const i = j + offset;
     const bad = (what: string): never => {
       throw new GenstreamArgumentError(`${where}: stage ${i} ${what}, got ${describe(s)}`);
     };
@@ -46,6 +51,12 @@ export function plan(where: string, stages: readonly unknown[]): Segment[] {
       const last = segments[segments.length - 1];
       if (last !== undefined && last.kind === 'fused') last.infos.push({ info, stage: i });
       else segments.push({ kind: 'fused', infos: [{ info, stage: i }] });
+    } else if (isAsyncFunction(s)) {
+      bad(
+        where === 'chain'
+          ? 'is an async function, which consumes its source: only the last argument of chain() can be such a sink; a stage returns an (async) iterable (an async function*)'
+          : 'is an async function, which consumes its source: a stage returns an (async) iterable (an async function*); a sink goes last in run()',
+      );
     } else if (typeof s === 'function') {
       segments.push({ kind: 'fn', fn: s as StageFunction, stage: i, label: label(s) });
     } else if (isDuplexStream(s)) {
@@ -64,10 +75,10 @@ export function plan(where: string, stages: readonly unknown[]): Segment[] {
       }
       seenInThisCall.add(ts);
       segments.push({ kind: 'web', ts, stage: i, label: 'TransformStream' });
-    } else if (isWritableStream(s)) {
-      bad('is a stream without a readable side; a Writable can only be the sink (use run(), or pipeline)');
-    } else if (isNodeStream(s)) {
-      bad('is a stream without a writable side; a Readable can only be the source (use pipe()/run(), or pipeline)');
+    } else if (isWritableStream(s) || isWebWritable(s)) {
+      bad(`is a stream without a readable side; a Writable can only be the sink (${where === 'chain' ? "chain()'s last argument" : "run()'s last argument"})`);
+    } else if (isSourceValue(s)) {
+      bad(`is a source (it has no writable side); a source can only come first (${where === 'chain' ? "chain()'s first argument" : "pipe()/run()'s first argument"})`);
     } else {
       bad('must be a generator function, an operator, a Duplex/Transform stream (or a factory returning one) or a TransformStream');
     }

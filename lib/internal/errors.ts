@@ -11,7 +11,8 @@ export type GenstreamErrorCode =
   | 'ERR_GENSTREAM_ALREADY_USED'
   | 'ERR_GENSTREAM_NOT_ITERABLE'
   | 'ERR_GENSTREAM_LINE_TOO_LONG'
-  | 'ERR_GENSTREAM_BAD_JSON';
+  | 'ERR_GENSTREAM_BAD_JSON'
+  | 'ERR_GENSTREAM_EMPTY_SOURCE';
 
 const CODE_PREFIX = 'ERR_GENSTREAM_';
 
@@ -191,6 +192,25 @@ export class BadJsonError extends GenstreamError {
   }
 }
 codes.set(BadJsonError, 'ERR_GENSTREAM_BAD_JSON');
+
+/**
+ * An operation that needs at least one item got none: `reduce(fn)` without a seed over an empty source
+ * (like `[].reduce(fn)`, which throws a TypeError). Code `ERR_GENSTREAM_EMPTY_SOURCE`.
+ *
+ * @example
+ * ```ts
+ * try { await reduce([], (a: number, b: number) => a + b); }
+ * catch (err) { if (err instanceof EmptySourceError) console.error(err.message); }
+ * ```
+ */
+export class EmptySourceError extends GenstreamError {
+  /** `message` says what was empty and what to do (see `reduce`). */
+  constructor(message: string) {
+    super('ERR_GENSTREAM_EMPTY_SOURCE', message);
+    this.name = 'EmptySourceError';
+  }
+}
+codes.set(EmptySourceError, 'ERR_GENSTREAM_EMPTY_SOURCE');
 
 /** `true` for the `AbortError` genstream (and Node) raise when a signal aborts a stream. */
 export function isAbortError(err: unknown): boolean {

@@ -5,22 +5,28 @@
  *
  * Backpressure mirrors Node's Transform: when a write leaves the readable buffer at or above its
  * high-water mark, the write callback is held until `_read`. An async step (a map returning a promise)
- * delays only the write that caused it.
+ * delays only the write that caused it. One write that spreads into very many items (a flatMap over an
+ * endless generator) waits inside the push once OUTPUT_LIMIT items past the high-water mark are
+ * buffered, and continues at the next `_read`; an early stop or destroy unwinds it (CONSUMER_LEFT).
  */
 import { Duplex, type Readable } from 'node:stream';
 import { ErrorAfterItems } from './after-items.js';
-import { NullValueError } from './errors.js';
+import { isAbortError, NullValueError } from './errors.js';
 import { tagError } from './stage-error.js';
 import { kStopRequested, stopUpstream, trackUpstream } from './inbox.js';
 import { guardByteWrites, refusePipeWhenUsed } from './guards.js';
-import { compile, type FusableInfo, type KernelState, type Pending, type Push } from './kernel.js';
+import { compile, CONSUMER_LEFT, OUTPUT_LIMIT, type FusableInfo, type KernelState, type Pending, type Push } from './kernel.js';
 import { nodeDuplexOptions, type ResolvedDuplexOptions } from './options.js';
 
 type Callback = (err?: Error | null) => void;
 
+const noop = (): void => {};
+
 /** Terminal step: pushes into the stream's readable side. */
 class Emit implements Push {
   private readonly where: string;
+  /** Items pushed while the readable buffer was at or over its high-water mark, since the last `_read`. */
+  over = 0;
   constructor(
     private readonly stream: FusedDuplex,
     where: string,
@@ -35,14 +41,17 @@ class Emit implements Push {
       tagError(err, this.origin.stage, this.origin.info.label);
       throw err;
     }
-    // After an early stop the readable side is closed; an async step still finishing its item is dropped.
-    if (!this.stream.outputClosed) this.stream.push(value);
+    // After an early stop the readable side is closed: a step still finishing its item unwinds.
+    if (this.stream.outputClosed) return Promise.reject(CONSUMER_LEFT);
+    if (!this.stream.push(value) && ++this.over >= OUTPUT_LIMIT) return this.stream.waitForRead();
   }
   flush(): Pending {}
+  close(): void {}
 }
 
 export class FusedDuplex extends Duplex {
   private readonly head: Push;
+  private readonly terminal: Emit;
   private readonly state: KernelState = { stopped: false };
   private held: Callback | null = null;
   /** No more input is wanted (a take() finished, or the stage below stopped early). */
@@ -54,10 +63,20 @@ export class FusedDuplex extends Duplex {
   private readonly where: string;
   /** A step's error reaches the consumer after the items pushed before it. */
   private readonly errors = new ErrorAfterItems(this);
+  /** The steps had their last word (flush started, a step failed, or `close()`): no `close()` now. */
+  private stepsEnded = false;
+  /** A push waiting in Emit for the next `_read` (see waitForRead). */
+  private readResume: (() => void) | null = null;
+  private readCancel: ((reason: unknown) => void) | null = null;
+  private readonly holdRead = (resolve: () => void, reject: (reason: unknown) => void): void => {
+    this.readResume = resolve;
+    this.readCancel = reject;
+  };
 
   constructor(infos: { info: FusableInfo; stage: number }[], where: string, o: ResolvedDuplexOptions) {
     super(nodeDuplexOptions(o));
-    this.head = compile(infos, new Emit(this, where, infos[infos.length - 1]), this.state);
+    this.terminal = new Emit(this, where, infos[infos.length - 1]);
+    this.head = compile(infos, this.terminal, this.state);
     trackUpstream(this, this, where);
     if (!o.writableObjectMode) guardByteWrites(this, where);
     this.where = where;
@@ -80,9 +99,41 @@ export class FusedDuplex extends Duplex {
     if (pending !== undefined) {
       pending.then(
         () => this.afterWrite(cb, before),
-        (err: unknown) => this.errors.fail(err),
+        (err: unknown) => this.stepFailed(err, cb),
       );
     } else this.afterWrite(cb, before);
+  }
+
+  /** A push or flush that waited failed: a step's error fails the stream; CONSUMER_LEFT just ends the write. */
+  private stepFailed(err: unknown, cb: Callback): void {
+    if (err !== CONSUMER_LEFT) {
+      this.stepsEnded = true;
+      this.errors.fail(err);
+    } else if (!this.destroyed) cb();
+  }
+
+  /** Emit's push waits until the consumer reads again (`_read`), or unwinds on an early stop or destroy. */
+  waitForRead(): Promise<void> {
+    return new Promise<void>(this.holdRead);
+  }
+
+  /** Unwinds a push waiting in Emit (the consumer left). */
+  private cancelWaitingPush(): void {
+    const cancel = this.readCancel;
+    this.readResume = this.readCancel = null;
+    cancel?.(CONSUMER_LEFT);
+  }
+
+  /** The consumer left early: the steps say their last word (progress reports done), once. Returns its error. */
+  private closeSteps(): { err: unknown } | null {
+    if (this.stepsEnded) return null;
+    this.stepsEnded = true;
+    try {
+      this.head.close();
+    } catch (err) {
+      return { err };
+    }
+    return null;
   }
 
   override _writev(chunks: { chunk: unknown }[], cb: Callback): void {
@@ -104,7 +155,7 @@ export class FusedDuplex extends Duplex {
       if (pending !== undefined) {
         pending.then(
           () => this.writeFrom(chunks, i + 1, cb, before),
-          (err: unknown) => this.errors.fail(err),
+          (err: unknown) => this.stepFailed(err, cb),
         );
         return;
       }
@@ -136,10 +187,20 @@ export class FusedDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: Callback): void {
     this.errors.cancel();
-    cb(err);
+    this.cancelWaitingPush();
+    // Destroyed before the end by a consumer that stopped reading (a `break` destroys with an
+    // AbortError), not by a failure: the steps' last word; an error it throws fails the stream.
+    const closeError = err == null || isAbortError(err) ? this.closeSteps() : null;
+    cb(closeError !== null ? (closeError.err as Error) : err);
   }
 
   override _read(): void {
+    this.terminal.over = 0;
+    const resume = this.readResume;
+    if (resume !== null) {
+      this.readResume = this.readCancel = null;
+      resume();
+    }
     const cb = this.held;
     if (cb !== null) {
       this.held = null;
@@ -149,6 +210,7 @@ export class FusedDuplex extends Duplex {
 
   override _final(cb: Callback): void {
     if (this.discarding) return cb();
+    this.stepsEnded = true;
     let pending: Pending;
     try {
       pending = this.head.flush();
@@ -161,7 +223,7 @@ export class FusedDuplex extends Duplex {
           this.endReadable();
           cb();
         },
-        (err: unknown) => this.errors.fail(err),
+        (err: unknown) => this.stepFailed(err, cb),
       );
     } else {
       this.endReadable();
@@ -173,12 +235,13 @@ export class FusedDuplex extends Duplex {
   private stopEarly(flush: boolean): void {
     this.discarding = true;
     if (flush) {
+      this.stepsEnded = true;
       try {
         const pending = this.head.flush();
         if (pending !== undefined) {
           pending.then(
             () => this.endReadable(),
-            (err: unknown) => this.errors.fail(err),
+            (err: unknown) => this.stepFailed(err, noop),
           );
           stopUpstream(this.upstream);
           return;
@@ -206,6 +269,10 @@ export class FusedDuplex extends Duplex {
 
   /** Asked by the genstream stage below when it stopped early: end gracefully. */
   [kStopRequested](): void {
-    if (!this.destroyed && !this.discarding) this.stopEarly(false);
+    if (this.destroyed || this.discarding) return;
+    this.cancelWaitingPush();
+    const closeError = this.closeSteps();
+    if (closeError !== null) return this.errors.fail(closeError.err);
+    this.stopEarly(false);
   }
 }

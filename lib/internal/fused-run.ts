@@ -8,9 +8,16 @@
  * handed out; requests are served in order; an error comes after the items produced before it; an
  * early `return()`/`throw()` returns the source (its `finally` runs), but not a source that failed;
  * a source's error is marked as the source's, not a stage's.
+ *
+ * Laziness: in a group with a step that spreads (flatMap), the items are kept in an `Outbox` that makes
+ * a push wait once it holds OUTPUT_LIMIT items, so one input that spreads into endless items (a flatMap
+ * over an endless generator) is produced as it is consumed. Such a push stays "in flight" across
+ * `next()` calls: the next fill lets it continue before it reads the source again; an early `return()`
+ * makes it unwind (CONSUMER_LEFT). Other groups never wait there, and an async step costs them only
+ * its own promise.
  */
 import { Readable } from 'node:stream';
-import { compile, Collect, isThenable, type FusableInfo, type KernelState, type Push } from './kernel.js';
+import { compile, CONSUMER_LEFT, isThenable, OUTPUT_LIMIT, type FusableInfo, type KernelState, type Pending, type Push } from './kernel.js';
 import { isLineItems } from './line-items.js';
 import { ignoreLateError, Reader } from './reader.js';
 import { markExternal } from './stage-error.js';
@@ -41,14 +48,77 @@ export function bufferedTaker(iterable: unknown): (() => unknown) | undefined {
  */
 const BATCH = 16;
 
+/**
+ * The terminal of a run: keeps what the group produced, for `next()` to hand out. Once it holds `limit`
+ * items the push waits (`wait()`), until the consumer has taken them (`release()`) or left (`leave()`:
+ * the push is rejected with CONSUMER_LEFT, and so is any later one).
+ */
+class Outbox implements Push {
+  readonly items: unknown[] = [];
+  private resume: (() => void) | null = null;
+  private cancel: ((reason: unknown) => void) | null = null;
+  private left = false;
+  private readonly hold = (resolve: () => void, reject: (reason: unknown) => void): void => {
+    this.resume = resolve;
+    this.cancel = reject;
+  };
+
+  constructor(
+    /** OUTPUT_LIMIT in a group that spreads, else Infinity (never waits). */
+    private readonly limit: number,
+    private readonly onWait: () => void,
+  ) {}
+
+  /** A push waits for the consumer to take the items. */
+  get waiting(): boolean {
+    return this.resume !== null;
+  }
+
+  push(value: unknown): Pending {
+    if (this.left) return Promise.reject(CONSUMER_LEFT); // a step still finishing an item after return()
+    const items = this.items;
+    items.push(value);
+    if (items.length >= this.limit) return this.wait();
+  }
+
+  flush(): Pending {}
+
+  close(): void {}
+
+  private wait(): Promise<void> {
+    const p = new Promise<void>(this.hold);
+    this.onWait();
+    return p;
+  }
+
+  /** The consumer took the items: the waiting push continues. */
+  release(): void {
+    const resume = this.resume;
+    this.resume = this.cancel = null;
+    resume?.();
+  }
+
+  /** The consumer left: a waiting push unwinds, and later pushes are refused. `true` if one waited. */
+  leave(): boolean {
+    this.left = true;
+    const cancel = this.cancel;
+    this.resume = this.cancel = null;
+    cancel?.(CONSUMER_LEFT);
+    return cancel !== null;
+  }
+}
+
 export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
   /** What the last input produced; `items[pos..]` are still to be handed out. */
   readonly items: unknown[];
   pos = 0;
   private readonly head: Push;
+  private readonly outbox: Outbox;
   private readonly state: KernelState = { stopped: false };
   private it: AsyncIterator<unknown> | Iterator<unknown> | null = null;
   private readonly sync: boolean;
+  /** A step of the group spreads (flatMap): a push may wait at the full outbox (see the top of this file). */
+  private readonly lazy: boolean;
   /** A Node Readable source is read directly (`read()` until empty, then one wait), not iterated. */
   private readonly stream: Readable | null;
   private reader: Reader | null = null;
@@ -57,6 +127,44 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
   /** No input will be read any more (ended, stopped, failed or closed). */
   private finished = false;
   private failure: { err: unknown } | null = null;
+  /** The run read its source (a run nobody starts touches nothing, not even its steps' `close()`). */
+  private started = false;
+  /** The steps' `flush()` completed (the run ended or a take() stopped it): they need no `close()`. */
+  private flushed = false;
+  /**
+   * A push (or flush) that returned a promise and has not settled: it waits for an async step, or at
+   * the full outbox (then it continues at the next fill).
+   */
+  private inflight: Promise<void> | null = null;
+  private inflightError: { err: unknown } | null = null;
+  /** Wakes a fill waiting for the in-flight push to settle or to wait at the outbox. */
+  private wake: (() => void) | null = null;
+  private readonly park = (resolve: () => void): void => {
+    this.wake = resolve;
+  };
+  private readonly wakeUp = (): void => {
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  };
+  private readonly inflightDone = (): void => {
+    this.inflight = null;
+    this.wakeUp();
+  };
+  private readonly inflightFailed = (err: unknown): void => {
+    this.inflight = null;
+    if (err !== CONSUMER_LEFT) this.inflightError = { err };
+    this.wakeUp();
+  };
+  private readonly markFlushed = (): void => {
+    this.flushed = true;
+  };
+  private readonly closeSourceAfterFlush = (): Promise<void> => {
+    this.flushed = true;
+    return this.closeSource();
+  };
   /** A request in progress: later ones wait for it (an async generator queues them the same way). */
   private busy: Promise<unknown> | null = null;
   private readonly idle = (): void => {
@@ -67,9 +175,10 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     infos: readonly { info: FusableInfo; stage: number }[],
     private readonly source: AnyIterable<unknown>,
   ) {
-    const out = new Collect();
-    this.items = out.items;
-    this.head = compile(infos, out, this.state, isLineItems(source));
+    this.lazy = infos.some((x) => x.info.spreads === true);
+    this.outbox = new Outbox(this.lazy ? OUTPUT_LIMIT : Infinity, this.wakeUp);
+    this.items = this.outbox.items;
+    this.head = compile(infos, this.outbox, this.state, isLineItems(source));
     this.stream = source instanceof Readable ? source : null;
     this.sync = this.stream === null && typeof (source as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] !== 'function';
   }
@@ -149,8 +258,10 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     if (this.stream !== null) return this.fillFromStream(this.stream);
     const { head, state, items } = this;
     const it = this.iterator();
+    this.started = true;
     let inSource = false;
     try {
+      if (this.inflight !== null && !(await this.resume())) return;
       while (items.length === 0 && !this.finished) {
         if (state.stopped) return await this.stopEarly();
         inSource = true;
@@ -159,7 +270,14 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
         if (r.done) await this.sourceEnded();
         else {
           const p = head.push(r.value);
-          if (p !== undefined) await p;
+          if (p !== undefined) {
+            if (!this.lazy) await p;
+            else {
+              const wait = this.track(p); // (inline, not settle(): no extra promise per async item)
+              if (wait !== undefined) await wait;
+              if (!this.settled()) return; // waits at the full outbox: hand out first
+            }
+          }
         }
       }
     } catch (err) {
@@ -167,12 +285,49 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     }
   }
 
+  /**
+   * Tracks the push `p` as in flight; resolves once it settled or waits at the full outbox (nothing to
+   * wait for when it waited at once, the common case of a long spread). Then `settled()` tells which.
+   * Kept to one promise: in a group that spreads, an async step pays this per item.
+   */
+  private track(p: Promise<void>): Promise<void> | undefined {
+    this.inflight = p;
+    p.then(this.inflightDone, this.inflightFailed);
+    return this.outbox.waiting ? undefined : new Promise<void>(this.park);
+  }
+
+  /** Waits as `track` does for the push `p`; `true` when it settled (its error is thrown), `false` when it waits. */
+  private async settle(p: Promise<void>): Promise<boolean> {
+    const wait = this.track(p);
+    if (wait !== undefined) await wait;
+    return this.settled();
+  }
+
+  /** Lets the in-flight push continue now that the consumer took the items; then as `settle`. */
+  private async resume(): Promise<boolean> {
+    this.outbox.release();
+    await new Promise<void>(this.park);
+    return this.settled();
+  }
+
+  /** After a wake-up: the in-flight push's error is thrown; `true` when it settled, `false` when it waits. */
+  private settled(): boolean {
+    const failure = this.inflightError;
+    if (failure !== null) {
+      this.inflightError = null;
+      throw failure.err;
+    }
+    return this.inflight === null;
+  }
+
   /** `fill()` over a Node Readable: everything buffered (up to BATCH items out), then one wait. */
   private async fillFromStream(stream: Readable): Promise<void> {
     const { head, state, items } = this;
     const reader = (this.reader ??= new Reader(stream));
+    this.started = true;
     let inSource = false;
     try {
+      if (this.inflight !== null && !(await this.resume())) return;
       while (items.length < BATCH && !this.finished) {
         if (state.stopped) return await this.stopEarly();
         inSource = true;
@@ -180,7 +335,10 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
         if (chunk !== null) {
           inSource = false;
           const p = head.push(chunk);
-          if (p !== undefined) await p;
+          if (p !== undefined) {
+            if (!this.lazy) await p;
+            else if (!(await this.settle(p))) return;
+          }
           continue;
         }
         if (items.length > 0) return; // hand on what is there before waiting
@@ -203,24 +361,35 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     this.finished = true;
     this.reader?.close();
     const f = this.head.flush();
-    if (f !== undefined) await f;
+    if (f === undefined) this.flushed = true;
+    else await this.settle(f.then(this.markFlushed));
   }
 
   /** Stopped early (take): flush what the steps hold (a partial batch after it), then close the source. */
   private async stopEarly(): Promise<void> {
     this.finished = true;
     const f = this.head.flush();
-    if (f !== undefined) await f;
+    if (f !== undefined) {
+      await this.settle(f.then(this.closeSourceAfterFlush));
+      return;
+    }
+    this.flushed = true;
     await this.closeSource();
   }
 
   private async failed(err: unknown, inSource: boolean): Promise<void> {
+    if (err === CONSUMER_LEFT) {
+      // A step finished an item after return() (FusedReadable destroys while a fill runs): not an error.
+      this.finished = true;
+      return;
+    }
     if (inSource) {
       this.sourceDone = true; // the source threw: it is finished, do not return it
       this.reader?.close();
       markExternal(err); // ...and the error is the source's, not a stage's
     }
     this.finished = true;
+    this.flushed = true; // a failed run gives no last word
     this.failure = { err };
     // A step failed part-way (or while stopping): return the source; the step's error wins.
     await this.closeSource().then(noop, noop);
@@ -233,9 +402,9 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     return f;
   }
 
-  /** Finished, and every kept item handed out. */
+  /** Finished, nothing in flight, and every kept item handed out. */
   get exhausted(): boolean {
-    return this.finished && this.pos >= this.items.length;
+    return this.finished && this.inflight === null && this.pos >= this.items.length;
   }
 
   private async closeSource(): Promise<void> {
@@ -263,12 +432,29 @@ export class FusedRun<O> implements AsyncGenerator<O, void, undefined> {
     return this.close().then(() => Promise.reject(err));
   }
 
-  /** Ends the run early: nothing more is handed out, and the source is returned (its `finally` runs). */
-  private close(): Promise<void> {
+  /**
+   * Ends the run early: nothing more is handed out, a push waiting at the full outbox unwinds (a
+   * flatMap returns its inner iterator), the steps get `close()` (progress reports done), and the
+   * source is returned (its `finally` runs). An error from a step's `close()` comes after all that.
+   */
+  private async close(): Promise<void> {
     this.finished = true;
     this.failure = null;
     this.items.length = 0;
     this.pos = 0;
-    return this.closeSource();
+    const waiting = this.inflight;
+    if (this.outbox.leave() && waiting !== null) await waiting.then(noop, noop);
+    this.inflightError = null;
+    let closeError: { err: unknown } | null = null;
+    if (this.started && !this.flushed) {
+      this.flushed = true;
+      try {
+        this.head.close();
+      } catch (err) {
+        closeError = { err };
+      }
+    }
+    await this.closeSource();
+    if (closeError !== null) throw closeError.err;
   }
 }

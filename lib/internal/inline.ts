@@ -55,7 +55,7 @@ function compileRun(run: InlineStep[]): Push {
     S: InlineStep[],
     next: Push,
   ) => (value: unknown) => Pending;
-  return { push: factory(run, next), flush: () => next.flush() };
+  return { push: factory(run, next), flush: () => next.flush(), close: () => next.close() };
 }
 
 /** Replaces every run of two or more adjacent inlinable steps in the chain starting at `head`. */

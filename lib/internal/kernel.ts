@@ -5,7 +5,14 @@
  * (one that returns a promise) makes the kernel wait, and then only for that item.
  *
  * A step's `push(value)` returns `undefined` when the value (and everything it caused downstream) was
- * handled synchronously, or a promise when it had to wait. Callers await only in the latter case.
+ * handled synchronously, or a promise when it had to wait. Callers await only in the latter case. The
+ * terminal may also make a push wait: when its output buffer is full (one input spreading into very
+ * many items, e.g. a flatMap over an endless generator) it returns a promise that settles once the
+ * consumer has taken the items, so a step emitting many items per input continues later instead of
+ * filling memory. A step therefore always finishes an item after an awaited push, never assumes it
+ * is synchronous. When the consumer leaves while a push waits that promise rejects (see
+ * `CONSUMER_LEFT`), and each step unwinds as it does for an error (a flatMap returns its inner
+ * iterator).
  *
  * Used by every fusable operator as a plain generator stage (`fuseGen`), by `chain()` inside a Duplex,
  * and by `pipe()`/`run()`.
@@ -28,8 +35,29 @@ export interface KernelState {
 /** The next step, or the terminal that collects output. */
 export interface Push {
   push(value: unknown): Pending;
+  /** The input ended (or a take() stopped it): emit what is held, then flush the next step. */
   flush(): Pending;
+  /**
+   * The consumer left early (`return()`, `break`, destroy, a stop from the stage below): no more input
+   * and no flush will come, and nothing more is taken. A step with a last word says it now, without
+   * emitting (progress reports `done`), then closes the next step. Never called after `flush()` or a
+   * failure; may be called while a push waits.
+   */
+  close(): void;
 }
+
+/**
+ * The rejection a waiting push gets when the consumer left (see the top of this file): it unwinds the
+ * steps like an error, and the runner that sent it drops it. Never reaches user code.
+ */
+export const CONSUMER_LEFT: unique symbol = Symbol('genstream.consumerLeft') as never;
+
+/**
+ * Items a terminal takes from one push (or flush) beyond what its consumer asked for, before it makes
+ * that push wait: only an input that spreads into this many items ever waits, so arrays of ordinary
+ * size (and the lines of an ordinary chunk) never do.
+ */
+export const OUTPUT_LIMIT = 1024;
 
 /** Base class of a fused step: `next` is linked by `compile`. */
 export abstract class Step implements Push {
@@ -45,6 +73,9 @@ export abstract class Step implements Push {
   abstract push(value: unknown): Pending;
   flush(): Pending {
     return this.next.flush();
+  }
+  close(): void {
+    this.next.close();
   }
   /** Tags an error thrown by the user's function with this step's stage, then rethrows it. */
   protected fail(err: unknown): never {
@@ -98,6 +129,11 @@ export interface FusableInfo {
   keepsItems?: boolean;
   /** The step's output items are whole lines (`lines()`). */
   makesLines?: boolean;
+  /**
+   * One input may become endlessly many items (flatMap): a run with such a step lets its terminal make
+   * a push wait for the consumer (see the top of this file). Others never pay for that.
+   */
+  spreads?: boolean;
 }
 
 type Infos = readonly { info: FusableInfo; stage: number }[];
@@ -166,15 +202,6 @@ export function compile(infos: Infos, terminal: Push, state: KernelState, inputL
     next = step;
   }
   return inlineRuns(next);
-}
-
-/** Terminal that appends to an array (drained by the generator that owns it). */
-export class Collect implements Push {
-  readonly items: unknown[] = [];
-  push(value: unknown): Pending {
-    this.items.push(value);
-  }
-  flush(): Pending {}
 }
 
 /**

@@ -32,12 +32,13 @@ export function isGeneratorFunction(value: unknown): boolean {
 /**
  * Makes a fusable operator from its step factory. `label` names it in errors (`map`, `take`);
  * `keepsItems` (or `true`): it passes items through unchanged (so a source of lines stays one, see
- * line-items.ts); `makesLines`: its items are whole lines (`lines()`).
+ * line-items.ts); `makesLines`: its items are whole lines (`lines()`); `spreads`: one input may become
+ * endlessly many items (`flatMap`), so its run produces them only as fast as they are taken.
  */
 export function fusable<I, O>(
   label: string,
   factory: StepFactory,
-  flags: boolean | { keepsItems?: boolean; makesLines?: boolean } = false,
+  flags: boolean | { keepsItems?: boolean; makesLines?: boolean; spreads?: boolean } = false,
 ): Operator<I, O> {
   const info: FusableInfo = typeof flags === 'boolean' ? { factory, label, keepsItems: flags } : { factory, label, ...flags };
   const infos = [{ info, stage: -1 }];

@@ -44,16 +44,23 @@ export function openIterator<T>(source: AnyIterable<T>): Opened<T> {
  * Calls `return()` on every iterator not marked finished (done or failed — those must not be
  * returned), concurrently, and waits for all. A failure to close is rethrown (the first one) only when
  * `quiet` is false: while another error is propagating, it must not replace that error.
+ *
+ * `inFlight[i]` marks an iterator whose `next()` is still pending (mid-production): it is returned at
+ * once but not waited for (see {@link returnInFlight}); `sources[i]` is its source.
  */
 export async function closeIterators(
   its: readonly (AnyIterator<unknown> | undefined)[],
   finished: readonly boolean[],
   quiet: boolean,
+  inFlight?: readonly boolean[],
+  sources?: readonly unknown[],
 ): Promise<void> {
   const closing: unknown[] = [];
   for (let i = 0; i < its.length; i++) {
     const it = its[i];
-    if (it !== undefined && !finished[i] && typeof it.return === 'function') closing.push(callReturn(it));
+    if (it === undefined || finished[i]) continue;
+    if (inFlight !== undefined && inFlight[i]) returnInFlight(it, sources?.[i]);
+    else if (typeof it.return === 'function') closing.push(callReturn(it));
   }
   if (closing.length === 0) return;
   const settled = await Promise.allSettled(closing);
@@ -64,6 +71,23 @@ export async function closeIterators(
 // A sync return() that throws becomes a rejection, so one bad source cannot stop the others closing.
 async function callReturn(it: AnyIterator<unknown>): Promise<void> {
   await it.return!();
+}
+
+const noop = (): void => {};
+
+/**
+ * Returns an iterator whose `next()` is still pending, without waiting: an async generator runs its
+ * `return()` only after that pending item (which may never come), so the consumer leaving must not
+ * wait for it. `return()` is still called — it queues behind the pending `next()`, and the generator's
+ * `finally` runs once that item arrives; its late rejection is ignored. A Node stream `source` is
+ * destroyed at once, which also ends the pending read.
+ */
+export function returnInFlight(it: AnyIterator<unknown>, source: unknown): void {
+  if (isNodeStream(source) && typeof (source as { destroy?: unknown }).destroy === 'function') {
+    const stream = source as unknown as { destroyed?: boolean; destroy(): void };
+    if (!stream.destroyed) stream.destroy();
+  }
+  if (typeof it.return === 'function') callReturn(it).then(noop, noop);
 }
 
 /**

@@ -6,9 +6,12 @@
  * - A pull is made only when `end - base < bufferSize`, so no branch is ever more than `bufferSize`
  *   items ahead of the slowest one; at most one pull is in flight.
  * - A branch that is returned (or ends) stops counting, so it no longer holds the others back; when no
- *   branch is active any more, the source is returned (unless it had ended or failed).
+ *   branch is active any more, the source is returned (unless it had ended or failed) — without
+ *   waiting when a pull is in flight (the source is producing an item that may never come).
+ * - A branch waits (for the pull in flight or for space) as one of `spaceWaiters`, woken by the pull's
+ *   result, by space, and by a branch being returned: so a branch returned while it waits leaves at once.
  */
-import { OwnedGenerator, openIterator, releaseUnstarted, type AnyIterator } from './sources.js';
+import { OwnedGenerator, openIterator, releaseUnstarted, returnInFlight, type AnyIterator } from './sources.js';
 import type { AnyIterable } from './types.js';
 
 export class Tee<T> {
@@ -21,7 +24,8 @@ export class Tee<T> {
   private readonly pos: number[];
   private readonly active: boolean[];
   private activeCount: number;
-  private pulling: Promise<void> | null = null;
+  /** A `next()` of the source is pending. */
+  private pulling = false;
   /** Set while a sync `next()` runs, so a branch that catches its throw records it as the source's. */
   inPull = false;
   private sourceDone = false;
@@ -30,12 +34,14 @@ export class Tee<T> {
   private error: unknown = undefined;
   private spaceWaiters: (() => void)[] = [];
   private readonly onResult = (r: IteratorResult<T>): void => {
-    this.pulling = null;
+    this.pulling = false;
     this.accept(r);
+    this.wakeWaiters();
   };
   private readonly onError = (err: unknown): void => {
-    this.pulling = null;
+    this.pulling = false;
     this.sourceFailed(err);
+    this.wakeWaiters();
   };
   private readonly addWaiter = (resolve: () => void): void => {
     this.spaceWaiters.push(resolve);
@@ -101,8 +107,7 @@ export class Tee<T> {
 
   /** Pulls one item, or returns a promise to wait for the pull in flight or for buffer space. */
   private fill(): Promise<void> | undefined {
-    if (this.pulling !== null) return this.pulling;
-    if (this.end - this.base >= this.bufferSize) return new Promise<void>(this.addWaiter);
+    if (this.pulling || this.end - this.base >= this.bufferSize) return new Promise<void>(this.addWaiter);
     if (this.it === undefined) {
       this.inPull = true;
       const opened = openIterator(this.source);
@@ -120,8 +125,9 @@ export class Tee<T> {
     this.inPull = true;
     const next = this.it.next();
     this.inPull = false;
-    this.pulling = Promise.resolve(next).then(this.onResult, this.onError);
-    return this.pulling;
+    this.pulling = true;
+    Promise.resolve(next).then(this.onResult, this.onError);
+    return new Promise<void>(this.addWaiter);
   }
 
   private accept(r: IteratorResult<T>): void {
@@ -176,6 +182,7 @@ export class Tee<T> {
     this.sourceDone = true; // no more pulls
     // Never read: release a one-shot source (generator, Readable) anyway.
     if (this.it === undefined) await releaseUnstarted(this.source);
+    else if (this.pulling) returnInFlight(this.it, this.source); // mid-production: do not wait for its item
     else if (typeof this.it.return === 'function') await this.it.return();
   }
 }

@@ -31,6 +31,17 @@ export function isWritableStream(value: unknown): value is NodeJS.WritableStream
   );
 }
 
+/** `true` for a WHATWG WritableStream (`getWriter`, and no readable side). */
+export function isWebWritable(value: unknown): value is WritableStream {
+  return (
+    value != null &&
+    typeof value === 'object' &&
+    typeof (value as WritableStream).getWriter === 'function' &&
+    typeof (value as WritableStream).abort === 'function' &&
+    typeof (value as { pipeTo?: unknown }).pipeTo !== 'function'
+  );
+}
+
 /** `true` for a Duplex-like stream: readable (`pipe`/`read`) and writable (`write`/`end`). */
 export function isDuplexStream(value: unknown): value is NodeJS.ReadWriteStream {
   return isNodeStream(value) && isWritableStream(value) && typeof (value as { read?: unknown }).read === 'function';

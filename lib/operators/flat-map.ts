@@ -59,7 +59,9 @@ class FlatMapStep extends CallStep {
 
   /**
    * Spreads a sync iterator. Like `for...of`, it returns the iterator (its `finally` runs) when it stops
-   * early or a later step throws, but not when the iterator itself threw.
+   * early or a later step throws, but not when the iterator itself threw. An endless iterator is safe:
+   * a full terminal makes a push wait (kernel.ts), and the rest continues in `restOfIteratorAsync` as
+   * the consumer takes items; a consumer that leaves rejects that wait, which returns the iterator here.
    */
   private spreadIterator(it: Iterator<unknown>): Pending {
     let pushing = false;
@@ -125,10 +127,19 @@ function closeAfterError(it: Iterator<unknown>): void {
  * `maxBuffered` items are held, calls running plus results not yet taken, as for {@link map} (a result
  * being spread counts as one until its last item is taken).
  *
+ * - Laziness: an iterable result is spread as its items are taken, so it may be endless: fused, at most
+ *   1024 of its items are made ahead of the consumer (an array result of ordinary size is spread in one
+ *   synchronous loop, with no promise per item).
+ * - Cleanup: when the consumer stops early (`break`, `return()`, a downstream `take()`) or a later
+ *   stage fails, an inner iterable being spread is returned once (its `finally` runs), and so is the
+ *   source. An inner iterable that throws rejects with that same error, after the items it gave.
+ *
  * @example
  * ```ts
- * import { flatMap, toArray } from 'genstream';
+ * import { flatMap, pipe, take, toArray } from 'genstream';
  * await toArray(flatMap((s: string) => s.split(' '))(['a b', 'c'])); // ['a', 'b', 'c']
+ * function* naturals() { for (let i = 0; ; i++) yield i; }
+ * await toArray(pipe([1], flatMap(() => naturals()), take(5))); // [0, 1, 2, 3, 4]
  * ```
  */
 export function flatMap<I, R>(fn: (item: I, index: number) => R, options?: ConcurrencyOptions): Operator<I, FlatItem<Awaited<R>>> {
@@ -137,5 +148,6 @@ export function flatMap<I, R>(fn: (item: I, index: number) => R, options?: Concu
   if (wantsConcurrency('flatMap', options)) {
     return concurrentMap<I, FlatItem<Awaited<R>>>('flatMap', f, options as ConcurrencyOptions, true);
   }
-  return fusable('flatMap', (state) => new FlatMapStep(f, state));
+  // `spreads`: an endless inner iterable is spread only as fast as its items are taken.
+  return fusable('flatMap', (state) => new FlatMapStep(f, state), { spreads: true });
 }

@@ -28,7 +28,8 @@ export function forEach<T>(
 ): Promise<void> | ((source: AnyIterable<T>) => Promise<void>) {
   if (typeof a === 'function') {
     const fn = a as Visitor<T>;
-    return (source) => {
+    // An async function, so chain() knows it for a sink when it comes last.
+    return async (source) => {
       if (!isIterable(source)) fail('forEach sink', '`source` to be an iterable or async iterable', source);
       return forEachCore(source, fn);
     };

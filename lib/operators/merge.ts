@@ -1,4 +1,4 @@
-import { closeIterators, openIterator, checkSources, type AnyIterator, type ItemOf } from '../internal/sources.js';
+import { closeIterators, openIterator, checkSources, OwnedGenerator, type AnyIterator, type ItemOf } from '../internal/sources.js';
 import type { AnyIterable } from '../internal/types.js';
 
 /**
@@ -11,10 +11,14 @@ class Merger<T> {
   readonly sync: boolean[];
   /** Done or failed: such a source must not be returned. */
   readonly finished: boolean[];
+  /** A `next()` of the source is pending (it is producing an item): not waited for on an early exit. */
+  readonly inFlight: boolean[];
   readonly results: (IteratorResult<T> | undefined)[];
   readonly ready: number[] = [];
   active: number;
   failure: { error: unknown } | null = null;
+  /** The consumer called `return()`/`throw()`: a loop waiting for a source stops waiting. */
+  closing = false;
   private wake: (() => void) | null = null;
   private readonly onResult: ((r: IteratorResult<T>) => void)[] = [];
   private readonly onError: ((err: unknown) => void)[] = [];
@@ -26,15 +30,18 @@ class Merger<T> {
     this.its = new Array<AnyIterator<T> | undefined>(n);
     this.sync = new Array<boolean>(n).fill(false);
     this.finished = new Array<boolean>(n).fill(false);
+    this.inFlight = new Array<boolean>(n).fill(false);
     this.results = new Array<IteratorResult<T> | undefined>(n);
     this.active = n;
     for (let i = 0; i < n; i++) {
       this.onResult.push((r) => {
+        this.inFlight[i] = false;
         this.results[i] = r;
         this.ready.push(i);
         this.notify();
       });
       this.onError.push((err) => {
+        this.inFlight[i] = false;
         this.finished[i] = true;
         this.failure ??= { error: err };
         this.notify();
@@ -55,12 +62,20 @@ class Merger<T> {
       this.results[i] = (it as Iterator<T>).next();
       this.ready.push(i);
     } else {
-      Promise.resolve(it.next()).then(this.onResult[i], this.onError[i]);
+      const next = it.next();
+      this.inFlight[i] = true;
+      Promise.resolve(next).then(this.onResult[i], this.onError[i]);
     }
   }
 
   wait(): Promise<void> {
     return new Promise<void>(this.park);
+  }
+
+  /** The consumer leaves: wake the loop if it waits for a source, so its `return()` need not wait. */
+  close(): void {
+    this.closing = true;
+    this.notify();
   }
 
   private notify(): void {
@@ -72,8 +87,7 @@ class Merger<T> {
   }
 }
 
-async function* mergeCore<T>(sources: readonly AnyIterable<T>[]): AsyncGenerator<T, void, undefined> {
-  const m = new Merger<T>(sources.length);
+async function* mergeCore<T>(sources: readonly AnyIterable<T>[], m: Merger<T>): AsyncGenerator<T, void, undefined> {
   let pulling = -1; // the source being opened or asked synchronously, to tell its errors apart
   let threw = false;
   try {
@@ -87,6 +101,7 @@ async function* mergeCore<T>(sources: readonly AnyIterable<T>[]): AsyncGenerator
       if (m.failure !== null) throw m.failure.error;
       if (m.ready.length === 0) {
         await m.wait();
+        if (m.closing) return; // return() while waiting for every source: leave without their items
         continue;
       }
       const i = m.ready.shift()!;
@@ -108,7 +123,8 @@ async function* mergeCore<T>(sources: readonly AnyIterable<T>[]): AsyncGenerator
     if (pulling >= 0) m.finished[pulling] = true; // that source threw: it is finished
     throw err;
   } finally {
-    await closeIterators(m.its, m.finished, threw);
+    // The consumer left (not an error): a source mid-production is returned without waiting for it.
+    await closeIterators(m.its, m.finished, threw, threw && !m.closing ? undefined : m.inFlight, sources);
   }
 }
 
@@ -121,17 +137,27 @@ async function* mergeCore<T>(sources: readonly AnyIterable<T>[]): AsyncGenerator
  *   are consumed.
  * - Errors: the first error of any source (same object) is thrown once; the other sources are then
  *   returned (their `finally` runs) before it propagates. Items that were waiting are dropped.
- * - Cleanup: an early exit (`break`, `return()`) returns every source that has not ended, and waits for
- *   their cleanup — including a source in the middle of producing an item, whose `return()` waits for
- *   that item.
+ * - Cleanup: an early exit (`break`, `return()`, a downstream `take()`) returns every source that has
+ *   not ended, at once. The consumer waits for the cleanup of the idle ones (their `finally` has run
+ *   when the loop is left), but not for a source in the middle of producing an item (its `next()`
+ *   pending, e.g. awaiting a network read that may never come): its `return()` is called anyway and
+ *   runs after that item (an async generator's `finally` then runs, once); a Node stream source is
+ *   destroyed at once. A `return()` while the merge waits for every source resolves at once too.
  *
  * @example
  * ```ts
  * import { merge } from 'genstream';
- * for await (const event of merge(clicks(), keys(), [{ type: 'start' }])) handle(event);
+ * for await (const event of merge(clicks(), keys(), [{ type: 'start' }])) {
+ *   if (event.type === 'quit') break; // returns clicks() and keys() at once, even if one awaits input
+ *   handle(event);
+ * }
  * ```
  */
 export function merge<S extends AnyIterable<unknown>[]>(...sources: S): AsyncGenerator<ItemOf<S[number]>, void, undefined> {
   checkSources('merge', sources);
-  return mergeCore(sources as readonly AnyIterable<ItemOf<S[number]>>[]);
+  const m = new Merger<ItemOf<S[number]>>(sources.length);
+  // The wrapper lets a return() that comes while the loop waits for the sources wake it (see close).
+  return new OwnedGenerator(mergeCore(sources as readonly AnyIterable<ItemOf<S[number]>>[], m), (started) => {
+    if (started) m.close();
+  });
 }

@@ -14,7 +14,11 @@ export interface Progress {
   itemsPerSec: number;
   /** Average bytes per second since the first item. */
   bytesPerSec: number;
-  /** `true` for the last report, sent when the source ends. */
+  /**
+   * `true` for the last report, sent once: when the source ends, or when the consumer stops early (a
+   * downstream `take()`, a `break` out of `for await`, `return()`, a destroyed chain). Not sent when
+   * the run fails.
+   */
   done: boolean;
 }
 
@@ -39,6 +43,8 @@ class ProgressStep extends Step {
   private bytes = 0;
   private started = 0;
   private lastReport = 0;
+  /** The final report was sent (by `flush` or `close`, whichever comes first). */
+  private ended = false;
 
   constructor(
     private readonly every: number,
@@ -61,8 +67,23 @@ class ProgressStep extends Step {
   }
 
   override flush(): Pending {
-    this.report(true, performance.now());
+    this.finalReport();
     return this.next.flush();
+  }
+
+  /** Stopped from below (break, return(), a stage after this group that stopped early). */
+  override close(): void {
+    try {
+      this.finalReport();
+    } finally {
+      this.next.close();
+    }
+  }
+
+  private finalReport(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.report(true, performance.now());
   }
 
   private report(done: boolean, now: number): void {
@@ -86,13 +107,17 @@ class ProgressStep extends Step {
 
 /**
  * Reports progress of a long job without changing its items: items/s, bytes/s and elapsed time, every
- * `every` items (and/or every `intervalMs`), plus a final report with `done: true` when the source
- * ends — enough for a CLI to draw a progress bar. Fusable.
+ * `every` items (and/or every `intervalMs`), plus one final report with `done: true` when the source
+ * ends or the consumer stops early (a downstream `take()`, a `break`, `return()`) — enough for a CLI
+ * to draw a progress bar and finish it. A failed run gets no final report; an error thrown by
+ * `onProgress` fails the run (from the final report of an early stop: `return()` rejects with it,
+ * after the source was returned). Fusable.
  *
  * @example
  * ```ts
- * import { pipe, progress } from 'genstream';
- * const rows = pipe(source, progress({ every: 10_000, onProgress: (p) => process.stderr.write(`\r${p.items} rows`) }));
+ * import { pipe, progress, take } from 'genstream';
+ * const rows = pipe(source, progress({ every: 10_000, onProgress: (p) => process.stderr.write(`\r${p.items} rows${p.done ? '\n' : ''}`) }));
+ * for await (const row of pipe(rows, take(5))) console.log(row); // the last report (done: true) comes after the 5th row
  * ```
  */
 export function progress<T>(options: ProgressOptions): Operator<T, T> {

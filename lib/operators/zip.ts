@@ -1,17 +1,93 @@
-import { checkSources, closeIterators, openIterator, type AnyIterator, type ItemOf } from '../internal/sources.js';
+import { checkSources, closeIterators, openIterator, OwnedGenerator, type AnyIterator, type ItemOf } from '../internal/sources.js';
 import type { AnyIterable } from '../internal/types.js';
 
 /** The tuple `zip` yields for sources `S`: `[number, string]` for `(number[], AsyncIterable<string>)`. */
 export type ZipItem<S extends readonly unknown[]> = { [K in keyof S]: ItemOf<S[K]> };
 
-async function* zipCore(sources: readonly AnyIterable<unknown>[]): AsyncGenerator<unknown[], void, undefined> {
+/**
+ * The state of one zip: each round asks every source once; the async answers are counted down in
+ * `waiting`, and the loop is woken when the round is complete (or the consumer leaves). Result
+ * handlers are made once per source, not per round.
+ */
+class Zipper {
+  readonly its: (AnyIterator<unknown> | undefined)[];
+  readonly sync: boolean[];
+  /** Done or failed: such a source must not be returned. */
+  readonly finished: boolean[];
+  /** A `next()` of the source is pending (it is producing an item): not waited for on an early exit. */
+  readonly inFlight: boolean[];
+  /** This round's results. */
+  readonly results: (IteratorResult<unknown> | undefined)[];
+  /** Async requests of this round not answered yet. */
+  waiting = 0;
+  failure: { error: unknown } | null = null;
+  /** The consumer called `return()`/`throw()`: a loop waiting for the round stops waiting. */
+  closing = false;
+  private wake: (() => void) | null = null;
+  private readonly onResult: ((r: IteratorResult<unknown>) => void)[] = [];
+  private readonly onError: ((err: unknown) => void)[] = [];
+  private readonly park = (resolve: () => void): void => {
+    this.wake = resolve;
+  };
+
+  constructor(n: number) {
+    this.its = new Array<AnyIterator<unknown> | undefined>(n);
+    this.sync = new Array<boolean>(n).fill(false);
+    this.finished = new Array<boolean>(n).fill(false);
+    this.inFlight = new Array<boolean>(n).fill(false);
+    this.results = new Array<IteratorResult<unknown> | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      this.onResult.push((r) => {
+        this.inFlight[i] = false;
+        this.results[i] = r;
+        if (--this.waiting === 0) this.notify();
+      });
+      this.onError.push((err) => {
+        this.inFlight[i] = false;
+        this.finished[i] = true;
+        this.failure ??= { error: err };
+        if (--this.waiting === 0) this.notify();
+      });
+    }
+  }
+
+  /** Asks source `i` for its next item; a sync source answers at once. May throw synchronously. */
+  ask(i: number): void {
+    const it = this.its[i]!;
+    if (this.sync[i]) {
+      this.results[i] = (it as Iterator<unknown>).next();
+      return;
+    }
+    const next = it.next();
+    this.inFlight[i] = true;
+    this.waiting++;
+    Promise.resolve(next).then(this.onResult[i], this.onError[i]);
+  }
+
+  /** Waits until every request of the round is answered, or the consumer leaves. */
+  async settleRound(): Promise<void> {
+    while (this.waiting > 0 && !this.closing) await new Promise<void>(this.park);
+  }
+
+  /** The consumer leaves: wake the loop if it waits for the round, so its `return()` need not wait. */
+  close(): void {
+    this.closing = true;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    if (wake !== null) {
+      this.wake = null;
+      wake();
+    }
+  }
+}
+
+async function* zipCore(sources: readonly AnyIterable<unknown>[], z: Zipper): AsyncGenerator<unknown[], void, undefined> {
   const n = sources.length;
   if (n === 0) return;
-  const its = new Array<AnyIterator<unknown> | undefined>(n);
-  const sync = new Array<boolean>(n).fill(false);
-  const finished = new Array<boolean>(n).fill(false); // done or failed: must not be returned
-  const round = new Array<unknown>(n); // this round's next() results (or promises of them)
-  let started = 0; // how many entries of `round` belong to the current round
+  const { its, sync, finished, results } = z;
   let pulling = -1;
   let threw = false;
   try {
@@ -23,20 +99,19 @@ async function* zipCore(sources: readonly AnyIterable<unknown>[]): AsyncGenerato
     }
     for (;;) {
       // Ask every source at once, so slow async sources wait in parallel.
-      let anyAsync = false;
-      started = 0;
       for (let i = 0; i < n; i++) {
         pulling = i;
-        round[i] = its[i]!.next();
-        started++;
-        if (!sync[i]) anyAsync = true;
+        z.ask(i);
       }
       pulling = -1;
-      const results = (anyAsync ? await Promise.all(round) : round) as IteratorResult<unknown>[];
+      if (z.waiting > 0) await z.settleRound(); // all sync: no promise for the round
+      if (z.closing) return; // return() while the round waits: leave without its items
+      if (z.failure !== null) throw z.failure.error;
       const tuple = new Array<unknown>(n);
       let ended = false;
       for (let i = 0; i < n; i++) {
-        const r = results[i];
+        const r = results[i]!;
+        results[i] = undefined;
         if (r.done) {
           finished[i] = true;
           ended = true;
@@ -48,12 +123,12 @@ async function* zipCore(sources: readonly AnyIterable<unknown>[]): AsyncGenerato
   } catch (err) {
     threw = true;
     if (pulling >= 0) finished[pulling] = true;
-    // Settle this round's other requests (no unhandled rejection) and mark the sources that failed.
-    const settled = await Promise.allSettled(round.slice(0, started));
-    for (let i = 0; i < settled.length; i++) if (settled[i].status === 'rejected') finished[i] = true;
+    // Settle this round's other requests (no unhandled rejection; the ones that failed are marked).
+    if (z.waiting > 0) await z.settleRound();
     throw err;
   } finally {
-    await closeIterators(its, finished, threw);
+    // The consumer left (not an error): a source mid-production is returned without waiting for it.
+    await closeIterators(its, finished, threw, threw && !z.closing ? undefined : z.inFlight, sources);
   }
 }
 
@@ -68,7 +143,10 @@ async function* zipCore(sources: readonly AnyIterable<unknown>[]): AsyncGenerato
  *   the other sources are returned.
  * - Cleanup: when the shortest source ends, or on an early exit or error, every source that has not
  *   ended is returned (its `finally` runs); items the longer sources gave for the unfinished round are
- *   dropped.
+ *   dropped. A `return()` while a round waits (a source in the middle of producing an item that may
+ *   never come) resolves at once: that source's `return()` is called without waiting for it (it runs
+ *   after the pending item; an async generator's `finally` then runs, once) and a Node stream source
+ *   is destroyed.
  *
  * @example
  * ```ts
@@ -78,5 +156,9 @@ async function* zipCore(sources: readonly AnyIterable<unknown>[]): AsyncGenerato
  */
 export function zip<S extends AnyIterable<unknown>[]>(...sources: S): AsyncGenerator<ZipItem<S>, void, undefined> {
   checkSources('zip', sources);
-  return zipCore(sources) as AsyncGenerator<ZipItem<S>, void, undefined>;
+  const z = new Zipper(sources.length);
+  // The wrapper lets a return() that comes while a round waits wake the loop (see close).
+  return new OwnedGenerator(zipCore(sources, z), (started) => {
+    if (started) z.close();
+  }) as unknown as AsyncGenerator<ZipItem<S>, void, undefined>;
 }

@@ -20,6 +20,7 @@ import {
   toWritable,
   type ChainStage,
   type StageContext,
+  type TypedDuplex,
 } from '../../lib/index.js';
 import { FusedDuplex } from '../../lib/internal/fused-duplex.js';
 import { GenDuplex } from '../../lib/internal/gen-duplex.js';
@@ -116,7 +117,7 @@ describe('chain', () => {
           async function* trim(source: AsyncIterable<string>) {
             for await (const text of source) yield text.replace(/ /g, '');
           },
-          parse({ columns: true }),
+          parse({ columns: true }) as TypedDuplex<unknown, { id: string; name: string }>,
           map((row: { id: string; name: string }) => ({ id: Number(row.id), name: row.name })),
           new TransformStream<{ id: number; name: string }, { id: number; name: string }>({
             transform(row, controller) {
@@ -134,8 +135,8 @@ describe('chain', () => {
 
     it('uses a factory returning parse() as a new stream per chain', async () => {
       const makeParser = () => parse();
-      const a = await through<string[]>(['a,b\n'], chain(makeParser, map((r: string[]) => r)));
-      const b = await through<string[]>(['c,d\n', 'e,f\n'], chain(makeParser, map((r: string[]) => r)));
+      const a = await through<string[]>(['a,b\n'], chain(makeParser, map((r) => r as string[])));
+      const b = await through<string[]>(['c,d\n', 'e,f\n'], chain(makeParser, map((r) => r as string[])));
       expect(a).toEqual([['a', 'b']]);
       expect(b).toEqual([
         ['c', 'd'],
@@ -149,8 +150,10 @@ describe('chain', () => {
       expect(out).toEqual([-4, -8, -10, -14]);
     });
 
-    it('passes items through unchanged with no stages', async () => {
-      expect(await through([1, 'a', { b: 2 }], chainOf())).toEqual([1, 'a', { b: 2 }]);
+    it('refuses to compose nothing, as stream.compose does: no stage, or only options', () => {
+      expect(() => chainOf()).toThrow(GenstreamArgumentError);
+      expect(() => chainOf()).toThrow(/^chain: expected at least one stage, got none/);
+      expect(() => chainOf({ objectMode: false })).toThrow(/^chain: expected at least one stage, got only options/);
     });
 
     it('works as a plain Duplex: write(), end() and for await over the readable side', async () => {
@@ -325,7 +328,7 @@ describe('chain', () => {
 
     it('resolves the pipeline when take() stops below a real stream stage', async () => {
       const flow = new Flow();
-      const middle = new PassThrough({ objectMode: true });
+      const middle = new PassThrough({ objectMode: true }) as TypedDuplex<number, number>;
       const out: number[] = [];
       await pipeline(toReadable(flow.source()), chain(map((n: number) => n * 2), middle, take<number>(4), map((n: number) => n + 1)), collect(out));
       expect(out).toEqual([1, 3, 5, 7]);
@@ -339,7 +342,7 @@ describe('chain', () => {
       await pipeline(
         toReadable(flow.source()),
         chain(
-          take(3),
+          take<number>(3),
           async function* withTrailer(source: AsyncIterable<number>) {
             for await (const n of source) yield n;
             yield 'trailer';
@@ -488,7 +491,7 @@ describe('chain', () => {
       const flow = new Flow();
       const failure = await pipeline(
         toReadable(flow.source()),
-        chain(a.stage, map((n: number) => n), new PassThrough({ objectMode: true }), b.stage),
+        chain(a.stage, map((n: number) => n), new PassThrough({ objectMode: true }) as TypedDuplex<number, number>, b.stage),
         toWritable(async (source: AsyncIterable<number>) => {
           for await (const n of source) if (n === 5) throw err;
         }),
@@ -659,7 +662,7 @@ describe('chain', () => {
     it('bounds the items in flight across a real stream stage with a slow consumer', async () => {
       const flow = new Flow();
       // A PassThrough with highWaterMark 4 has a 4-item writable and a 4-item readable buffer.
-      const c = chain(map((n: number) => n + 1), new PassThrough({ objectMode: true, highWaterMark: 4 }), map((n: number) => n - 1));
+      const c = chain(map((n: number) => n + 1), new PassThrough({ objectMode: true, highWaterMark: 4 }) as TypedDuplex<number, number>, map((n: number) => n - 1));
       expect(c).toBeInstanceOf(GenDuplex);
       await pipeline(toReadable(flow.source()), c, toWritable(flow.slowSink(300)));
       expect(flow.consumed).toBe(300);
@@ -687,9 +690,10 @@ describe('chain', () => {
       { name: 'a number', stage: 1, got: '`1` (number)', what: /must be a generator function, an operator/ },
       { name: 'a plain object', stage: { a: 1 }, got: 'an object (Object)', what: /must be a generator function/ },
       { name: 'null', stage: null, got: '`null`', what: /must be a generator function/ },
-      { name: 'a string', stage: 'map', got: '`"map"` (string)', what: /must be a generator function/ },
-      { name: 'an array of stages', stage: [map((n: number) => n)], got: 'an array (length 1)', what: /must be a generator function/ },
-      { name: 'a Readable-only stream', stage: new Readable({ read() {} }), got: 'an object (Readable)', what: /without a writable side/ },
+      { name: 'a string', stage: 'map', got: '`"map"` (string)', what: /is a source .* can only come first \(chain\(\)'s first argument\)/ },
+      { name: 'an array of stages', stage: [map((n: number) => n)], got: 'an array (length 1)', what: /is a source/ },
+      { name: 'a Readable-only stream', stage: new Readable({ read() {} }), got: 'an object (Readable)', what: /is a source \(it has no writable side\)/ },
+      { name: 'an async function (a sink)', stage: async () => {}, got: 'function `stage`', what: /is an async function, which consumes its source: only the last argument of chain\(\) can be such a sink/ },
       { name: 'a Writable-only stream', stage: new Writable({ write: (_c, _e, cb) => cb() }), got: 'an object (Writable)', what: /without a readable side/ },
       { name: 'a stream already given to another chain', stage: used, got: 'an object (PassThrough)', what: /already used by another chain/ },
       { name: 'a destroyed stream', stage: destroyed, got: 'an object (PassThrough)', what: /already destroyed or ended/ },
@@ -724,18 +728,37 @@ describe('chain', () => {
       expect(await through([1, 2], chain(pt))).toEqual([1, 2]);
     });
 
-    it('calls no stage function and no factory at call time', () => {
+    it('calls no stage function and no factory after the first argument at call time', () => {
       let calls = 0;
       const count = () => {
         calls++;
         return new PassThrough();
       };
-      chain(count, async function* g(s: AsyncIterable<unknown>) {
+      chain(map((n: number) => n), count, async function* g(s: AsyncIterable<unknown>) {
         calls++;
         yield* s;
       });
-      expect(() => chainOf(count, 42)).toThrow(GenstreamArgumentError);
+      expect(() => chainOf(map((n: number) => n), count, 42)).toThrow(GenstreamArgumentError);
       expect(calls).toBe(0);
+    });
+
+    it('calls a first argument without parameters once at call time, to tell a stream factory from a source', async () => {
+      let calls = 0;
+      const made: PassThrough[] = [];
+      const factory = (): TypedDuplex<number, number> => {
+        calls++;
+        const p = new PassThrough({ objectMode: true });
+        made.push(p);
+        return p;
+      };
+      const c = chain(factory, map((n: number) => n + 1));
+      expect(calls).toBe(1);
+      expect(await through([1, 2], c)).toEqual([2, 3]);
+      expect(calls).toBe(1);
+      expect(made[0].destroyed || made[0].writableFinished).toBe(true);
+      expect(() => chainOf(() => 42, map((n: number) => n))).toThrow(
+        /^chain: stage 0 is a function without parameters, so it was called as a source or stream factory; it returned `42` \(number\)/,
+      );
     });
   });
 
@@ -813,7 +836,7 @@ describe('failedStage', () => {
           throw e;
         }
       },
-      new PassThrough({ objectMode: true }),
+      new PassThrough({ objectMode: true }) as TypedDuplex<number, number>,
       map((n: number) => n),
     );
     expect(await through([1, 2, 3], c).catch((e: unknown) => e)).toBe(err);
@@ -853,14 +876,12 @@ describe('chain() at the edges', () => {
     expect(failedStage(err)).toEqual({ index: 1, label: 'map' });
   });
 
-  it('rejects an async function used as a stage with NotIterableError and no unhandled rejection', async () => {
+  it('refuses an async function before the last position at call time, naming its position', () => {
     const consume = async (source: AsyncIterable<number>) => {
       for await (const _ of source) void _;
     };
-    const err = await pipeline(toReadable([1]), chain(consume as never), collect([])).then(...settledError);
-    expect(err).toBeInstanceOf(NotIterableError);
-    expect(failedStage(err)?.index).toBe(0);
-    await ticks(5);
+    expect(() => chainOf(consume, map((n: number) => n))).toThrow(GenstreamArgumentError);
+    expect(() => chainOf(map((n: number) => n), consume, map((n: number) => n))).toThrow(/^chain: stage 1 is an async function/);
   });
 
   it('gives a for await consumer the items a fused chain produced before a step threw', async () => {

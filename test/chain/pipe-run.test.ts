@@ -21,6 +21,8 @@ import {
   toReadable,
   toWebReadable,
   type StageContext,
+  type TypedDuplex,
+  type TypedReadable,
 } from '../../lib/index.js';
 import { collect, deferred, Flow, TestError, tick, ticks, toArray, until, watchUnhandled, settledError, thrown } from '../helpers.js';
 import { permutations, STAGE_KINDS, STAGE_LABELS, stageOf } from './stages.js';
@@ -119,7 +121,7 @@ describe('pipe', () => {
     it('runs a chain() Duplex and a csv-parse Transform as stages', async () => {
       const rows = pipe(
         ['a,1\nb,', '2\n'],
-        parse(),
+        parse() as TypedDuplex<unknown, string[]>,
         chain(map((row: string[]) => ({ key: row[0], n: Number(row[1]) })), filter((r) => r.n > 0)),
         map((r: { key: string; n: number }) => `${r.key}=${r.n}`),
       );
@@ -191,7 +193,7 @@ describe('pipe', () => {
 
     it('runs the source’s finally after a break below a Node stream stage (once the feed sees it)', async () => {
       const flow = new Flow();
-      const middle = new PassThrough({ objectMode: true });
+      const middle = new PassThrough({ objectMode: true }) as TypedDuplex<number, number>;
       const seen: number[] = [];
       for await (const n of pipe(flow.source(), middle, map((n: number) => n))) {
         seen.push(n);
@@ -466,7 +468,7 @@ describe('run', () => {
     it.each(sinks)('throws a TypeError at call time when the sink is $name', ({ args, got }) => {
       expectArgumentError(
         thrownBy(() => runOf([1], ...args)),
-        new RegExp(`^run: expected the last argument \\(\`sink\`\\) to be a function that consumes the output .* or a Writable stream, got ${got.replace(/[()`]/g, '\\$&')}$`),
+        new RegExp(`^run: expected the last argument \\(\`sink\`\\) to be a function that consumes the output .* a Writable stream or a Web WritableStream, got ${got.replace(/[()`]/g, '\\$&')}$`),
       );
     });
 
@@ -506,7 +508,7 @@ describe('pipe() and run() when the consumer stops before its first read', () =>
   });
 
   it('pipe(...).return() before any next() destroys the source and the stream instances given as stages', async () => {
-    const readable = new Readable({ objectMode: true, read() {} });
+    const readable = new Readable({ objectMode: true, read() {} }) as TypedReadable<number>;
     const stage = new PassThrough({ objectMode: true });
     await pipe(readable, map((n: number) => n), stage).return(undefined);
     expect(readable.destroyed).toBe(true);
@@ -519,7 +521,7 @@ describe('pipe() and run() when the consumer stops before its first read', () =>
     writeFileSync(file, 'a\nb\nc\n'.repeat(1000));
     try {
       const before = openFds();
-      const streams = Array.from({ length: 100 }, () => createReadStream(file));
+      const streams = Array.from({ length: 100 }, (): TypedReadable<Buffer> => createReadStream(file));
       for (const stream of streams) await run(stream, lines(), async () => 'skip');
       await until(() => streams.every((stream) => stream.closed)); // each opened its file, then closed it
       expect(streams.every((stream) => stream.destroyed)).toBe(true);

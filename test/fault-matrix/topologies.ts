@@ -1,5 +1,5 @@
 /**
- * The ten topologies of the fault matrix, what each one puts at each position, and which cells are
+ * The thirteen topologies of the fault matrix, what each one puts at each position, and which cells are
  * excluded (with the reason). A builder sets its topology up and starts it synchronously; the driver
  * then fires `before-first` faults and waits for the lanes.
  *
@@ -15,12 +15,15 @@
  * | map-concurrent | as run | the `fn` of `map(fn, { concurrency: 4, maxBuffered: 8 })` | `for await` |
  * | merge / zip | source `a` as run (`b` a healthy counted generator) | `gen(merge(a, b))` | `for await` |
  * | tee | as run | `pipe(branch0, gen)` | the `for await` of branch 0 (branch 1 is read fully, concurrently) |
+ * | chain-readable | as run | `chain(source, map, gen, FakeTransform)`, stages as run | `for await` over that Readable; stream kinds on the Readable itself (abort: chain's `signal` option) |
+ * | chain-writable | as chain-foreign | `chain(map, gen, FakeTransform, sink)`, stages as run | the chain's sink: `FakeSink`; an `async` sink function for `return` |
+ * | chain-run | as run; the generator sources given as zero-parameter generator functions | `chain(source, map, gen, FakeTransform, sink)`, stages as run | an `async` sink function; stream kinds on the run stream itself (abort: chain's `signal` option), with a `FakeSink` as the chain's sink |
  *
  * A `take` cell puts `take(n)` directly downstream of the position (n: 0 before-first, K mid-stream
  * and backpressure, N at flush).
  */
 import type { Duplex, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { Readable as NodeReadable } from 'node:stream';
 import { chain, fromGen, fromWritable, map, merge, pipe, run, take, tee, toGen, toReadable, toWritable, zip } from '../../lib/index.js';
 import { ticks } from '../helpers.js';
@@ -51,6 +54,9 @@ export const SHAPES: Readonly<Record<Topology, Shape>> = {
   merge: 'merge',
   zip: 'zip',
   tee: 'tee',
+  'chain-readable': 'linear',
+  'chain-writable': 'linear',
+  'chain-run': 'linear',
 };
 
 const STREAM_KINDS: readonly Kind[] = ['error-event', 'destroy-err', 'destroy', 'abort'];
@@ -77,12 +83,23 @@ const KINDS_AT: Readonly<Record<Topology, Readonly<Record<Position, readonly Kin
   merge: { source: ALL_BUT_RETURN, middle: [...INTERNAL_KINDS, 'take'], sink: INTERNAL_KINDS },
   zip: { source: ALL_BUT_RETURN, middle: [...INTERNAL_KINDS, 'take'], sink: INTERNAL_KINDS },
   tee: { source: ALL_BUT_RETURN, middle: [...INTERNAL_KINDS, 'take'], sink: INTERNAL_KINDS },
+  'chain-readable': { source: ALL_BUT_RETURN, middle: [...INTERNAL_KINDS, ...STREAM_KINDS, 'take'], sink: [...INTERNAL_KINDS, 'destroy-err', 'destroy', 'abort'] },
+  'chain-writable': { source: ALL_BUT_RETURN, middle: [...INTERNAL_KINDS, ...STREAM_KINDS, 'take'], sink: ['throw', 'reject', 'return', ...STREAM_KINDS] },
+  'chain-run': { source: ALL_BUT_RETURN, middle: [...INTERNAL_KINDS, ...STREAM_KINDS, 'take'], sink: [...INTERNAL_KINDS, 'destroy-err', 'destroy', 'abort'] },
 };
 
-/** Topologies where nothing runs (and nobody listens to a foreign stream) before the consumer's first read. */
-const LAZY: ReadonlySet<Topology> = new Set<Topology>(['run', 'pipe', 'toGen', 'map-concurrent', 'merge', 'zip', 'tee']);
+/**
+ * Topologies whose source and stages start only at the consumer's first read (chain-run: the run
+ * starts at once, but its sink pulls). Nobody listens to a foreign stream before then, except in
+ * {@link ADOPTING} topologies.
+ */
+const LAZY: ReadonlySet<Topology> = new Set<Topology>(['run', 'pipe', 'toGen', 'map-concurrent', 'merge', 'zip', 'tee', 'chain-readable', 'chain-run']);
+/** chain() listens for the errors of the streams it was given (source, stage instances, sink) from the call on. */
+const ADOPTING: ReadonlySet<Topology> = new Set<Topology>(['chain-foreign', 'chain-readable', 'chain-writable', 'chain-run']);
 /** Topologies whose consumer is a `for await` loop (not a sink function or a Writable). */
-const LOOP_CONSUMER: ReadonlySet<Topology> = new Set<Topology>(['pipe', 'toGen', 'map-concurrent', 'merge', 'zip', 'tee']);
+const LOOP_CONSUMER: ReadonlySet<Topology> = new Set<Topology>(['pipe', 'toGen', 'map-concurrent', 'merge', 'zip', 'tee', 'chain-readable']);
+/** Topologies whose sink position holds a stream genstream made (the chain's Readable or run stream). */
+const OWN_STREAM_AT_SINK: ReadonlySet<Topology> = new Set<Topology>(['chain-readable', 'chain-run']);
 
 /** Why a combination is not a cell (`undefined`: it is one). Each reason is the returned sentence. */
 export function exclusion(topo: Topology, pos: Position, timing: Timing, kind: Kind): string | undefined {
@@ -93,11 +110,14 @@ export function exclusion(topo: Topology, pos: Position, timing: Timing, kind: K
   }
   if (pos === 'middle' && kind === 'return' && timing === 'flush') return 'a middle stage returning after its loop has ended normally';
   if (!KINDS_AT[topo][pos].includes(kind)) return notAvailable(topo, pos, kind);
-  if (kind === 'error-event' && timing === 'before-read' && LAZY.has(topo) && pos !== 'sink') {
+  if (kind === 'error-event' && timing === 'before-read' && LAZY.has(topo) && pos !== 'sink' && !ADOPTING.has(topo)) {
     return "'error' on a foreign stream nobody has started to read yet: it crashes the process in plain Node too";
   }
   if (pos === 'sink' && timing === 'before-read' && (kind === 'throw' || kind === 'reject') && LOOP_CONSUMER.has(topo)) {
     return 'a for-await consumer that fails before its loop never touches the iterator: nothing for genstream to see';
+  }
+  if (topo === 'chain-readable' && pos === 'sink' && timing === 'before-read' && kind === 'return') {
+    return 'a for-await loop cannot stop a Readable before its first read (returning an unstarted iterator skips its cleanup): it leaves it unread or destroys it (the destroy kind)';
   }
   if (LAZY.has(topo) && pos !== 'sink' && timing === 'before-read' && isInternal(kind)) {
     return 'lazy topology: the source and stages start only at the first read, so this is the before-first cell';
@@ -106,7 +126,7 @@ export function exclusion(topo: Topology, pos: Position, timing: Timing, kind: K
 }
 
 function notAvailable(topo: Topology, pos: Position, kind: Kind): string {
-  if (kind === 'error-event' && topo === 'pipeline') return "emitting 'error' by hand on genstream's own streams bypasses their destroy: only foreign streams do that";
+  if (kind === 'error-event' && (topo === 'pipeline' || (pos === 'sink' && OWN_STREAM_AT_SINK.has(topo)))) return "emitting 'error' by hand on genstream's own streams bypasses their destroy: only foreign streams do that";
   if (isExternal(kind) && kind !== 'abort') return `no stream at the ${pos} of ${topo}`;
   if (kind === 'abort') return `no \`signal\` option at the ${pos} of ${topo}`;
   if (kind === 'return' && topo === 'fromWritable') return 'a Writable cannot stop early except by being destroyed (the destroy kinds)';
@@ -120,6 +140,7 @@ const chainOf = chain as unknown as (...stages: unknown[]) => Duplex;
 const pipeOf = pipe as unknown as (source: unknown, ...stages: unknown[]) => AsyncGenerator<unknown, void, undefined>;
 const runOf = run as unknown as (source: unknown, ...stagesAndSink: unknown[]) => Promise<unknown>;
 const pipelineOf = pipeline as unknown as (...streams: unknown[]) => Promise<void>;
+const chainAny = chain as unknown as (...args: unknown[]) => Readable | NodeJS.WritableStream | Duplex;
 const identity = (x: unknown): unknown => x;
 
 function takeAt(cell: Cell, pos: Position): ((source: AsyncIterable<unknown> | Iterable<unknown>) => AsyncGenerator<unknown, void, undefined>) | null {
@@ -156,6 +177,31 @@ function iterableSource(cell: Cell, label: string, items: readonly unknown[], he
     return stream;
   }
   return asyncSource(cell, label, items, false)();
+}
+
+/**
+ * The source of the stream topologies: a `FakeSource` (faulty or healthy), or `Readable.from(asyncGen)`
+ * for `reject` (a foreign Readable whose source rejects).
+ */
+function foreignSource(cell: Cell, items: readonly unknown[]): Readable {
+  if (cell.pos === 'source' && cell.kind === 'reject') {
+    return NodeReadable.from(asyncSource(cell, 'source', items, true)(), { objectMode: true, highWaterMark: cell.hwm });
+  }
+  const faulty = cell.pos === 'source';
+  const src = new FakeSource(cell, 'FakeSource', items, faulty, { highWaterMark: cell.hwm, signal: cell.signalFor(faulty) });
+  if (faulty) cell.target = { label: 'FakeSource', stream: src, controller: cell.controller ?? undefined };
+  return src;
+}
+
+/** chain() takes only an `async` function last as its sink (any other function there is a stage). */
+function asyncSink(fn: (source: AsyncIterable<unknown>) => unknown): (source: AsyncIterable<unknown>) => Promise<unknown> {
+  return async (source) => fn(source);
+}
+
+/** chain()'s options: the cell's high-water mark, and the `signal` when the chain's own stream is faulty. */
+function chainOptions(cell: Cell, faulty: boolean): { highWaterMark: number; signal?: AbortSignal } {
+  const signal = cell.signalFor(faulty);
+  return signal === undefined ? { highWaterMark: cell.hwm } : { highWaterMark: cell.hwm, signal };
 }
 
 /** The middle Transform of chain/run/pipe: faulty for the stream kinds at the middle. */
@@ -207,15 +253,7 @@ export const BUILDERS: Readonly<Record<Topology, (cell: Cell) => Built>> = {
   'chain-foreign'(cell) {
     const lane = sinkLane();
     const hwm = cell.hwm;
-    const items = itemsOf(0, N);
-    let src: Readable;
-    if (cell.pos === 'source' && cell.kind === 'reject') {
-      src = NodeReadable.from(asyncSource(cell, 'source', items, true)(), { objectMode: true, highWaterMark: hwm });
-    } else {
-      const faulty = cell.pos === 'source';
-      src = new FakeSource(cell, 'FakeSource', items, faulty, { highWaterMark: hwm, signal: cell.signalFor(faulty) });
-      if (faulty) cell.target = { label: 'FakeSource', stream: src, controller: cell.controller ?? undefined };
-    }
+    const src = foreignSource(cell, itemsOf(0, N));
     const middle = chainOf(...stagesOf(cell));
     let sink: NodeJS.WritableStream;
     if (cell.pos === 'sink' && cell.kind === 'return') sink = toWritable(sinkFunction(cell, lane, true, N), { highWaterMark: hwm });
@@ -331,5 +369,57 @@ export const BUILDERS: Readonly<Record<Topology, (cell: Cell) => Built>> = {
         { lane: laneY, promise: py },
       ],
     };
+  },
+
+  /** `for await (const x of chain(source, map, gen, Transform))`: the chain is a Readable. */
+  'chain-readable'(cell) {
+    const lane = sinkLane();
+    const source = iterableSource(cell, 'source', itemsOf(0, N), 'fake');
+    const faulty = cell.pos === 'sink' && isExternal(cell.kind);
+    const readable = chainAny(chainOptions(cell, faulty), source, ...stagesOf(cell)) as Readable;
+    if (faulty) cell.target = { label: 'the chain Readable', stream: readable, controller: cell.controller ?? undefined };
+    return { lanes: [{ lane, promise: consume(cell, readable, lane, { faulty: cell.pos === 'sink', style: 'loop', total: N }) }] };
+  },
+
+  /** `pipeline(foreignReadable, chain(map, gen, Transform, sink))`: the chain is a Writable. */
+  'chain-writable'(cell) {
+    const lane = sinkLane();
+    const src = foreignSource(cell, itemsOf(0, N));
+    let sink: unknown;
+    if (cell.pos === 'sink' && cell.kind === 'return') sink = asyncSink(sinkFunction(cell, lane, true, N));
+    else {
+      const faulty = cell.pos === 'sink';
+      const fake = new FakeSink(cell, 'FakeSink', lane, faulty, { highWaterMark: cell.hwm, signal: cell.signalFor(faulty) });
+      if (faulty) cell.target = { label: 'FakeSink', stream: fake, controller: cell.controller ?? undefined };
+      cell.watch('FakeSink', fake);
+      sink = fake;
+    }
+    const writable = chainAny({ highWaterMark: cell.hwm }, ...stagesOf(cell), sink);
+    cell.watch('FakeSource', src);
+    return { lanes: [{ lane, promise: pipelineOf(src, writable) }] };
+  },
+
+  /** `finished(chain(source, map, gen, Transform, sink))`: the chain is a stream that only runs. */
+  'chain-run'(cell) {
+    const lane = sinkLane();
+    const items = itemsOf(0, N);
+    // A source first may be a function without parameters returning one: the generator sources are.
+    let source: unknown;
+    if (cell.pos === 'source' && cell.kind === 'throw') source = syncSource(cell, 'source', items);
+    else if (cell.pos === 'source' && cell.kind === 'reject') source = asyncSource(cell, 'source', items, true);
+    else source = iterableSource(cell, 'source', items, 'fake');
+    // Stream kinds at the sink act on the run stream itself; its sink is then a foreign Writable, which
+    // the run must destroy when it is stopped from outside.
+    const faulty = cell.pos === 'sink' && isExternal(cell.kind);
+    let sink: unknown;
+    if (faulty) {
+      // (Faulty: its `_final` is the flush point that fires the fault; it takes no internal action.)
+      const fake = new FakeSink(cell, 'FakeSink', lane, true, { highWaterMark: cell.hwm });
+      cell.watch('FakeSink', fake);
+      sink = fake;
+    } else sink = asyncSink(sinkFunction(cell, lane, cell.pos === 'sink', N));
+    const stream = chainAny(chainOptions(cell, faulty), source, ...stagesOf(cell), sink) as Duplex;
+    if (faulty) cell.target = { label: 'the chain run stream', stream, controller: cell.controller ?? undefined };
+    return { lanes: [{ lane, promise: finished(stream) }] };
   },
 };

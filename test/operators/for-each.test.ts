@@ -71,10 +71,10 @@ describe('forEach', () => {
     expect(viaRun.finallies).toBe(1);
   });
 
-  it('checks its arguments when called', () => {
+  it('checks its arguments when called (a sink rejects on a bad source)', async () => {
     expect(() => forEach(42 as never)).toThrow(GenstreamArgumentError);
     expect(() => forEach(42 as never)).toThrow('forEach: expected `source` to be an iterable or async iterable (or a function), got `42` (number)');
     expect(() => forEach([1], undefined as never)).toThrow('forEach: expected `fn` to be a function, got `undefined`');
-    expect(() => forEach(() => undefined)(3 as never)).toThrow('forEach sink: expected `source` to be an iterable or async iterable, got `3` (number)');
+    await expect(forEach(() => undefined)(3 as never)).rejects.toThrow('forEach sink: expected `source` to be an iterable or async iterable, got `3` (number)');
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { toWritable } from '../../lib/adapters/to-writable.js';
 import { GenstreamArgumentError } from '../../lib/internal/errors.js';
 import { fork } from '../../lib/operators/fork.js';
-import { counted, TestError, tick, toArray, watchUnhandled } from '../helpers.js';
+import { counted, settledError, stalled, TestError, tick, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { guard } from './harness.js';
 
 watchUnhandled();
 
@@ -97,6 +98,33 @@ describe('fork', () => {
     await expect(fork([other, failing])(source)).rejects.toBe(boom);
     expect(otherSaw).toBe(boom);
     expect(state.finallies).toBe(1);
+  });
+
+  it('fails at once a sink waiting for a stuck source when another sink fails, and does not wait for the source', async () => {
+    const err = new TestError('sink failed');
+    const stuck = stalled([1], 2);
+    let waiterSaw: unknown = undefined;
+    const result = fork([
+      async (src: AsyncIterable<number>) => {
+        try {
+          for await (const _ of src); // after item 1, waits for an item that does not come
+        } catch (e) {
+          waiterSaw = e;
+          throw e;
+        }
+      },
+      async (src: AsyncIterable<number>) => {
+        for await (const _ of src) {
+          await ticks(3); // let the other sink start waiting for the source
+          throw err;
+        }
+      },
+    ])(stuck.source);
+    expect(await guard(result.then(...settledError), 2000, 'the fork result')).toBe(err);
+    expect(waiterSaw).toBe(err);
+    expect(stuck.state.finallies).toBe(0);
+    stuck.gate.resolve();
+    await until(() => stuck.state.finallies === 1);
   });
 
   it('passes a source error through as the same object, to every sink', async () => {

@@ -1,8 +1,12 @@
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
+import { pipe } from '../../lib/chain/chain.js';
 import { GenstreamArgumentError } from '../../lib/internal/errors.js';
 import { merge } from '../../lib/operators/merge.js';
-import { collect, deferred, TestError, tick, toArray, watchUnhandled } from '../helpers.js';
+import { take } from '../../lib/operators/take.js';
+import { collect, counted, deferred, stalled, TestError, tick, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { guard } from './harness.js';
 
 watchUnhandled();
 
@@ -81,10 +85,10 @@ describe('merge', () => {
     expect(out).toContain(true);
   });
 
-  it('runs every source finally once when the consumer breaks early, before the break completes', async () => {
+  it('returns every source once when the consumer breaks early: idle ones before the break completes, busy ones after their item', async () => {
     const a = endless('a');
     const b = endless('b', false);
-    let slowCleanupDone = false;
+    let slowCleanups = 0;
     async function* slow() {
       try {
         for (;;) {
@@ -93,14 +97,84 @@ describe('merge', () => {
         }
       } finally {
         await tick();
-        slowCleanupDone = true;
+        slowCleanups++;
       }
     }
     let n = 0;
     for await (const _ of merge(a.source, b.source, slow())) if (++n === 5) break;
-    expect(a.state.finallies).toBe(1);
+    // b (sync) was idle: cleaned up already. a and slow were producing an item: not waited for.
     expect(b.state.finallies).toBe(1);
-    expect(slowCleanupDone).toBe(true);
+    await until(() => a.state.finallies === 1 && slowCleanups === 1);
+    await ticks(5);
+    expect([a.state.finallies, b.state.finallies, slowCleanups]).toEqual([1, 1, 1]);
+  });
+
+  describe('an early exit while a source is in the middle of producing an item', () => {
+    it('return() resolves without waiting for that item; the source finally runs once when the item comes', async () => {
+      const stuck = stalled<string>([], 'late');
+      const fast = counted(Infinity);
+      const it = merge(stuck.source, fast.source);
+      expect((await it.next()).value).toBe(0);
+      expect((await it.next()).value).toBe(1);
+      expect(await guard(it.return(), 2000, 'return() while a source is stuck')).toEqual({ done: true, value: undefined });
+      // The deferred was never resolved: return() did not wait for it.
+      expect(stuck.state.resumed).toBe(false);
+      expect(stuck.state.finallies).toBe(0);
+      expect(fast.state.finallies).toBe(1); // the idle source was waited for
+      stuck.gate.resolve();
+      await until(() => stuck.state.finallies === 1);
+      await ticks(5);
+      expect(stuck.state.finallies).toBe(1);
+      expect(await it.next()).toEqual({ done: true, value: undefined });
+    });
+
+    it('return() resolves while next() waits for every source, and that next() resolves done', async () => {
+      const one = stalled<number>();
+      const two = stalled<number>();
+      const it = merge(one.source, two.source);
+      const pending = it.next();
+      await ticks(3);
+      await guard(it.return(), 2000, 'return() while next() waits');
+      expect(await pending).toEqual({ done: true, value: undefined });
+      one.gate.resolve();
+      two.gate.reject(new TestError('late failure, nobody is listening'));
+      await until(() => one.state.finallies === 1 && two.state.finallies === 1);
+    });
+
+    it('stops at a downstream take() without waiting, and a stuck Node stream source is destroyed at once', async () => {
+      const stuck = stalled<number>();
+      expect(await guard(toArray(pipe(merge([1, 2, 3], stuck.source), take(2))))).toEqual([1, 2]);
+      stuck.gate.resolve();
+      await until(() => stuck.state.finallies === 1);
+
+      const silent = new Readable({ objectMode: true, read() {} }); // never pushes
+      const it = merge(silent, ['x']);
+      expect((await it.next()).value).toBe('x');
+      await guard(it.return(), 2000, 'return() while a Readable source waits');
+      expect(silent.destroyed).toBe(true);
+      await ticks(3);
+      expect(silent.listenerCount('readable')).toBe(0);
+    });
+
+    it('swallows a later rejection of the source’s return() (no unhandled rejection)', async () => {
+      const gate = deferred<void>();
+      let finallies = 0;
+      async function* failsOnCleanup() {
+        try {
+          await gate.promise;
+          yield 1;
+        } finally {
+          finallies++;
+          // eslint-disable-next-line no-unsafe-finally
+          throw new TestError('cleanup failed after the consumer left');
+        }
+      }
+      const it = merge(failsOnCleanup(), ['a']);
+      expect((await it.next()).value).toBe('a');
+      await guard(it.return());
+      gate.resolve();
+      await until(() => finallies === 1);
+    });
   });
 
   it('throws a source error once, as the same object, after returning the other sources', async () => {

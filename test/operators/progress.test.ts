@@ -1,6 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { GenstreamArgumentError, pipe, progress, take, type Progress } from '../../lib/index.js';
-import { TestError, toArray, watchUnhandled } from '../helpers.js';
+import { chain, GenstreamArgumentError, pipe, progress, take, toReadable, type Progress } from '../../lib/index.js';
+import { collect, settledError, take as takeGen, TestError, toArray, watchUnhandled } from '../helpers.js';
 import { settleWithFakeTime, sleep, useFakeTime } from './fake-time.js';
 import { Counted, expectEarlyExit, expectEverywhere, expectRejectsEverywhere } from './harness.js';
 
@@ -109,6 +111,113 @@ describe('progress', () => {
       [2, false],
       [3, true],
     ]);
+  });
+
+  describe('the final report when stopped from below', () => {
+    /** A progress() that records `[items, done]` of each report. */
+    function recorded(every = 2) {
+      const reports: [number, boolean][] = [];
+      const op = progress<number>({ every, onProgress: (p) => reports.push([p.items, p.done]) });
+      return { reports, op };
+    }
+
+    it('sends it once when a for await over progress() breaks (sync and async source)', async () => {
+      for (const kind of ['sync', 'async'] as const) {
+        const { reports, op } = recorded();
+        const src = new Counted();
+        for await (const n of op(src[kind]())) if (n === 2) break;
+        expect(reports, kind).toEqual([
+          [2, false],
+          [3, true],
+        ]);
+        expect(src.finallies, kind).toBe(1);
+      }
+    });
+
+    it('sends it once when return() is called, and not again on a later return() or next()', async () => {
+      const { reports, op } = recorded(10);
+      const it = op(new Counted().async());
+      await it.next();
+      await it.next();
+      expect(reports).toEqual([]);
+      expect(await it.return()).toEqual({ done: true, value: undefined });
+      expect(reports).toEqual([[2, true]]);
+      await it.return();
+      await it.next();
+      expect(reports).toEqual([[2, true]]);
+    });
+
+    it('sends it once when a fused take() after it stops the run, and when the consumer breaks after that', async () => {
+      const { reports, op } = recorded();
+      for await (const n of pipe(new Counted().async(), op, take(3))) if (n === 2) break;
+      expect(reports).toEqual([
+        [2, false],
+        [3, true],
+      ]);
+      const inChain = recorded();
+      const out: number[] = [];
+      await pipeline(toReadable(() => new Counted().async()), chain(inChain.op, take(3)), collect(out));
+      expect(out).toEqual([0, 1, 2]);
+      expect(inChain.reports).toEqual([
+        [2, false],
+        [3, true],
+      ]);
+    });
+
+    it('sends it once when a stage after it that is not fused stops early (pipe, stream.pipeline)', async () => {
+      const { reports, op } = recorded();
+      const src = new Counted();
+      expect(await toArray(pipe(src.async(), op, takeGen<number>(3)))).toEqual([0, 1, 2]);
+      expect(reports).toEqual([
+        [2, false],
+        [3, true],
+      ]);
+      expect(src.finallies).toBe(1);
+      const viaPipeline = recorded();
+      const out: number[] = [];
+      await pipeline(Readable.from(new Counted().async()), viaPipeline.op, takeGen<number>(3), collect(out));
+      expect(out).toEqual([0, 1, 2]);
+      expect(viaPipeline.reports.filter(([, done]) => done)).toHaveLength(1);
+      expect(viaPipeline.reports.at(-1)).toEqual([viaPipeline.reports.at(-1)![0], true]);
+    });
+
+    it('sends it once when a chain() holding it is left early: a break over it, or a genstream stage below stopping', async () => {
+      const viaBreak = recorded();
+      const readable = toReadable(() => new Counted().async()).pipe(chain(viaBreak.op));
+      for await (const n of readable) if (n === 2) break;
+      expect(viaBreak.reports.filter(([, done]) => done)).toHaveLength(1);
+      expect(viaBreak.reports.at(-1)![1]).toBe(true);
+
+      const viaStop = recorded();
+      const out: number[] = [];
+      await pipeline(toReadable(() => new Counted().async()), chain(viaStop.op), chain(take(3)), collect(out));
+      expect(out).toEqual([0, 1, 2]);
+      expect(viaStop.reports.filter(([, done]) => done)).toHaveLength(1);
+      expect(viaStop.reports.at(-1)![1]).toBe(true);
+    });
+
+    it('sends none when the run fails, nor on a return() after the failure', async () => {
+      const err = new TestError('source failed');
+      const { reports, op } = recorded();
+      const it = op(new Counted(3, err).async());
+      await expect(toArray(it)).rejects.toBe(err);
+      await it.return();
+      expect(reports).toEqual([[2, false]]);
+    });
+
+    it('rejects return() with the same error onProgress throws in that report, after returning the source', async () => {
+      const err = new TestError('progress bar broke');
+      const src = new Counted();
+      const it = progress<number>({
+        every: 100,
+        onProgress: (p) => {
+          if (p.done) throw err;
+        },
+      })(src.async());
+      await it.next();
+      expect(await it.return().then(...settledError)).toBe(err);
+      expect(src.finallies).toBe(1);
+    });
   });
 
   it('runs the source finally once when the consumer stops early', async () => {

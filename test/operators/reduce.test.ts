@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GenstreamArgumentError, map, pipe, reduce, run } from '../../lib/index.js';
-import { TestError, tick, watchUnhandled } from '../helpers.js';
+import { EmptySourceError, GenstreamArgumentError, GenstreamError, map, pipe, reduce, run } from '../../lib/index.js';
+import { settledError, TestError, tick, watchUnhandled } from '../helpers.js';
 import { asyncOf, Counted } from './harness.js';
 
 watchUnhandled();
@@ -63,12 +63,81 @@ describe('reduce', () => {
     expect(viaRun.finallies).toBe(1);
   });
 
-  it('checks its arguments when called', () => {
+  it('starts from the first item when no seed is given, like Array.prototype.reduce (fn from index 1)', async () => {
+    const calls: [number, number, number][] = [];
+    const sum = (acc: number, n: number, i: number): number => {
+      calls.push([acc, n, i]);
+      return acc + n;
+    };
+    expect(await reduce([1, 2, 3], sum)).toBe(6);
+    expect(calls).toEqual([
+      [1, 2, 1],
+      [3, 3, 2],
+    ]);
+    expect(calls).toEqual(
+      (() => {
+        const model: [number, number, number][] = [];
+        [1, 2, 3].reduce((acc, n, i) => (model.push([acc, n, i]), acc + n));
+        return model;
+      })(),
+    );
+    expect(await reduce(asyncOf([4, 9, 2]), (a: number, b: number) => Math.max(a, b))).toBe(9);
+    expect(await run(asyncOf([2, 3, 4]), map((n: number) => n), reduce((a: number, b: number) => a * b))).toBe(24);
+    expect(await reduce((a: string, b: string) => a + b)(['x', 'y'])).toBe('xy');
+  });
+
+  it('gives the only item without calling fn when no seed is given and the source has one item', async () => {
+    let calls = 0;
+    const fn = (a: number, b: number): number => (calls++, a + b);
+    expect(await reduce([7], fn)).toBe(7);
+    expect(await run(asyncOf([8]), reduce(fn))).toBe(8);
+    expect(calls).toBe(0);
+  });
+
+  it('rejects an empty source without a seed with an EmptySourceError (ERR_GENSTREAM_EMPTY_SOURCE)', async () => {
+    for (const result of [reduce([], add), reduce(asyncOf([] as number[]), add), run([] as number[], reduce(add)), run(asyncOf([] as number[]), map((n: number) => n), reduce(add))]) {
+      const err = await result.then(...settledError);
+      expect(err).toBeInstanceOf(EmptySourceError);
+      expect(err).toBeInstanceOf(GenstreamError);
+      expect((err as EmptySourceError).code).toBe('ERR_GENSTREAM_EMPTY_SOURCE');
+      expect((err as Error).name).toBe('EmptySourceError');
+      expect((err as Error).message).toBe('reduce: the source was empty and no seed was given; pass a seed: reduce(fn, seed)');
+    }
+  });
+
+  it('treats an explicit undefined seed as a seed (by argument count, not by value)', async () => {
+    const pair = (acc: unknown, n: number): unknown => [acc, n];
+    expect(await reduce([], pair, undefined)).toBeUndefined();
+    expect(await reduce([1], pair, undefined)).toEqual([undefined, 1]);
+    expect(await run([] as number[], reduce(pair, undefined))).toBeUndefined();
+    expect(await run([1, 2], reduce(pair, undefined))).toEqual([[undefined, 1], 2]);
+  });
+
+  it('without a seed: rejects with the same error object the source or the reducer throws, and returns the source', async () => {
+    const err = new TestError('failed');
+    await expect(reduce(new Counted(2, err).async(), add)).rejects.toBe(err);
+    await expect(run(new Counted(0, err).sync(), reduce(add))).rejects.toBe(err);
+    const src = new Counted();
+    const failing = (acc: number, n: number): number => {
+      if (n === 3) throw err;
+      return acc + n;
+    };
+    await expect(reduce(src.async(), failing)).rejects.toBe(err);
+    expect(src.produced).toBe(4);
+    expect(src.finallies).toBe(1);
+    const viaRun = new Counted();
+    await expect(run(viaRun.async(), reduce(async (_a: number, _b: number): Promise<number> => Promise.reject(err)))).rejects.toBe(err);
+    expect(viaRun.finallies).toBe(1);
+  });
+
+  it('checks its arguments when called (a sink rejects on a bad source)', async () => {
     expect(() => reduce(42 as never, add, 0)).toThrow(GenstreamArgumentError);
     expect(() => reduce(42 as never, add, 0)).toThrow(
       'reduce: expected `source` to be an iterable or async iterable (or a reducer function), got `42` (number)',
     );
     expect(() => reduce([1], 'add' as never, 0)).toThrow('reduce: expected `fn` to be a function, got `"add"` (string)');
-    expect(() => reduce(add, 0)(7 as never)).toThrow('reduce sink: expected `source` to be an iterable or async iterable, got `7` (number)');
+    await expect(reduce(add, 0)(7 as never)).rejects.toThrow('reduce sink: expected `source` to be an iterable or async iterable, got `7` (number)');
+    await expect(reduce(add)(7 as never)).rejects.toThrow('reduce sink: expected `source` to be an iterable or async iterable, got `7` (number)');
+    expect(() => reduce([1], 'add' as never)).toThrow('reduce: expected `fn` to be a function, got `"add"` (string)');
   });
 });

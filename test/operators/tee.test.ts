@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { GenstreamArgumentError } from '../../lib/internal/errors.js';
 import { tee } from '../../lib/operators/tee.js';
-import { collect, counted, TestError, ticks, toArray, watchUnhandled } from '../helpers.js';
+import { collect, counted, stalled, TestError, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { guard } from './harness.js';
 
 watchUnhandled();
 
@@ -141,6 +142,50 @@ describe('tee', () => {
     await a.return();
     await b.return();
     expect(readable.destroyed).toBe(true);
+  });
+
+  describe('an early exit while the source is in the middle of producing an item', () => {
+    it('return() of a branch waiting for it resolves at once; the last one returns the source without waiting; its finally runs once after the item', async () => {
+      const stuck = stalled(['s0'], 'late');
+      const [a, b] = tee(stuck.source, 2);
+      expect((await a.next()).value).toBe('s0');
+      expect((await b.next()).value).toBe('s0');
+      const pendingA = a.next(); // starts the pull the source never answers
+      const pendingB = b.next(); // waits for that pull
+      await ticks(3);
+      await guard(a.return(), 2000, 'return() of a waiting branch');
+      expect(await pendingA).toEqual({ done: true, value: undefined });
+      expect(stuck.state.finallies).toBe(0); // b is still reading
+      await guard(b.return(), 2000, 'return() of the last branch');
+      expect(await pendingB).toEqual({ done: true, value: undefined });
+      expect(stuck.state.resumed).toBe(false); // the deferred was never resolved: nobody waited for it
+      expect(stuck.state.finallies).toBe(0);
+      stuck.gate.resolve();
+      await until(() => stuck.state.finallies === 1);
+      await ticks(5);
+      expect(stuck.state.finallies).toBe(1);
+    });
+
+    it('destroys a Node stream source that waits for data when every branch leaves, and ignores a later failure', async () => {
+      const silent = new Readable({ objectMode: true, read() {} }); // never pushes
+      const [a, b] = tee(silent, 2);
+      const pending = [a.next(), b.next()];
+      await ticks(3);
+      await guard(Promise.all([a.return(), b.return()]), 2000, 'return() of both branches');
+      expect(await Promise.all(pending)).toEqual([
+        { done: true, value: undefined },
+        { done: true, value: undefined },
+      ]);
+      expect(silent.destroyed).toBe(true);
+      const stuck = stalled<number>();
+      const [only] = tee(stuck.source, 1);
+      const waiting = only.next();
+      await ticks(3);
+      await guard(only.return());
+      await waiting;
+      stuck.gate.reject(new TestError('fails after the consumer left'));
+      await until(() => stuck.state.finallies === 1);
+    });
   });
 
   it('gives the source error, as the same object, to every branch after the items before it', async () => {

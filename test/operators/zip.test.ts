@@ -1,8 +1,10 @@
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { GenstreamArgumentError } from '../../lib/internal/errors.js';
 import { zip } from '../../lib/operators/zip.js';
-import { collect, TestError, tick, toArray, watchUnhandled } from '../helpers.js';
+import { collect, counted, stalled, TestError, tick, ticks, toArray, until, watchUnhandled } from '../helpers.js';
+import { guard } from './harness.js';
 
 watchUnhandled();
 
@@ -111,6 +113,42 @@ describe('zip', () => {
     }
     await expect(toArray(zip(asyncFailing, failing()))).rejects.toBe(boom);
     fail = false;
+  });
+
+  describe('an early exit while a source is in the middle of producing an item', () => {
+    it('return() while a round waits resolves at once, returning the idle sources; the stuck one’s finally runs once, after its item', async () => {
+      const stuck = stalled<string>(['s0'], 'late');
+      const fast = counted();
+      const it = zip(fast.source, stuck.source);
+      expect((await it.next()).value).toEqual([0, 's0']);
+      const pending = it.next(); // fast answers, stuck never does
+      await ticks(3);
+      await guard(it.return(), 2000, 'return() while a round waits');
+      expect(await pending).toEqual({ done: true, value: undefined });
+      expect(stuck.state.resumed).toBe(false); // the deferred was never resolved: return() did not wait for it
+      expect(stuck.state.finallies).toBe(0);
+      expect(fast.state.finallies).toBe(1);
+      stuck.gate.resolve();
+      await until(() => stuck.state.finallies === 1);
+      await ticks(5);
+      expect(stuck.state.finallies).toBe(1);
+      expect(await it.next()).toEqual({ done: true, value: undefined });
+    });
+
+    it('destroys a Node stream source that waits for data, and ignores a stuck source that fails later', async () => {
+      const silent = new Readable({ objectMode: true, read() {} }); // never pushes
+      const stuck = stalled<number>();
+      const it = zip(silent, stuck.source, [1, 2]);
+      const pending = it.next();
+      await ticks(3);
+      await guard(it.return(), 2000, 'return() while a Readable source waits');
+      expect(await pending).toEqual({ done: true, value: undefined });
+      expect(silent.destroyed).toBe(true);
+      stuck.gate.reject(new TestError('fails after the consumer left'));
+      await until(() => stuck.state.finallies === 1);
+      await ticks(3);
+      expect(silent.listenerCount('readable')).toBe(0);
+    });
   });
 
   it('reads exactly one item per source per tuple, nothing ahead of the consumer', async () => {
