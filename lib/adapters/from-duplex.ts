@@ -1,18 +1,19 @@
 /**
  * `fromDuplex`: an it-/libp2p-style duplex iterable `{ source, sink }` as a Node Duplex. The writable
- * side feeds the sink through the bridge's {@link Inbox} (as `toWritable` does); the readable side
- * pulls `source` through a {@link Pump} (as `toReadable` does). The two halves are independent: each
- * ends on its own, and the stream closes when both have.
+ * side feeds the sink through the bridge's {@link Inbox}, run by a {@link SinkRun} (as `toWritable`
+ * does); the readable side pulls `source` through a {@link Pump} (as `toReadable` does). The two halves
+ * are independent: each ends on its own, and the stream closes when both have.
  */
-import { Duplex, type Readable } from 'node:stream';
-import { AbortError } from '../internal/errors.js';
+import { Duplex, Readable } from 'node:stream';
 import { canWriteDirectly, connectFastWrites, reportInboxDrain, type WriteCallback } from '../internal/fast-writes.js';
 import { guardByteWrites, refusePipeWhenUsed } from '../internal/guards.js';
 import { Inbox, kStopRequested, stopUpstream, trackUpstream } from '../internal/inbox.js';
 import { nodeDuplexOptions, resolveDuplexOptions, type DuplexOptions, type ResolvedDuplexOptions } from '../internal/options.js';
 import { Pump } from '../internal/pump.js';
+import { SinkRun } from '../internal/sink-run.js';
 import type { TypedDuplex } from '../internal/types.js';
 import { checkStreamOptions, fail, isIterable, isNodeStream } from '../internal/validate.js';
+import { fromReadable } from './from-readable.js';
 
 type Callback = (err?: Error | null) => void;
 
@@ -58,30 +59,32 @@ class IterableDuplex<I, O> extends Duplex {
 
   private readonly inbox: Inbox<I>;
   private readonly pump: Pump<O>;
-  private readonly sink: DuplexIterable<I, O>['sink'];
+  /** The sink's run: called on the first write or `end()`, with one argument, its source. */
+  private readonly run: SinkRun<I>;
   private readonly fastWrites: boolean;
-  /** The sink has been called (on the first write or `end()`). */
-  private sinkStarted = false;
-  /** The sink's promise has settled (or it threw): nothing more will be read from the inbox. */
-  private sinkSettled = false;
-  /** `_final`'s callback, held until the sink has resolved. */
-  private finalCb: Callback | null = null;
+  /** `source`, when it is a Node Readable. */
+  private readonly sourceStream: Readable | null;
   readonly where: string;
   upstream: Readable | null = null;
 
   constructor(duplex: DuplexIterable<I, O>, where: string, o: ResolvedDuplexOptions) {
     super(nodeDuplexOptions(o));
     this.where = where;
-    this.sink = duplex.sink;
     this.inbox = new Inbox<I>(this.writableHighWaterMark, !o.writableObjectMode);
     this.inbox.onReturned = () => stopUpstream(this.upstream);
+    // Called as a method of the duplex object: a sink written as a method may use `this`.
+    this.run = new SinkRun(this, this.inbox, () => duplex.sink.call(duplex, this.inbox));
     this.fastWrites = o.writableObjectMode;
     connectFastWrites(this);
     this.pump = new Pump<O>(this, `${where}: source`, o.readableObjectMode);
     // The iterator is opened now, so that destroy() before the first read still returns it (a source
     // that is an iterator with its own `return()`, e.g. a connection's, can release what it holds).
     const source = duplex.source;
-    this.pump.setSource(typeof source === 'string' || source instanceof Uint8Array ? [source] : source);
+    this.sourceStream = source instanceof Readable ? source : null;
+    if (typeof source === 'string' || source instanceof Uint8Array) this.pump.setSource([source]);
+    // A Readable is read by fromReadable, which removes its listeners on every exit path (Node's own
+    // iterator leaves them on a stream it destroyed) and destroys it even when returned before a read.
+    else this.pump.setSource(this.sourceStream !== null ? fromReadable(this.sourceStream) : source);
     trackUpstream(this, this, where);
     if (!o.writableObjectMode) guardByteWrites(this, where);
   }
@@ -91,62 +94,27 @@ class IterableDuplex<I, O> extends Duplex {
     return this.inbox as Inbox<unknown>;
   }
 
-  private startSink(): void {
-    this.sinkStarted = true;
-    let result: unknown;
-    try {
-      result = this.sink(this.inbox);
-    } catch (err) {
-      this.onSinkError(err);
-      return;
-    }
-    Promise.resolve(result).then(
-      () => this.onSinkDone(),
-      (err: unknown) => this.onSinkError(err),
-    );
-  }
-
-  private onSinkDone(): void {
-    this.sinkSettled = true;
-    // The sink may resolve before reading everything: the rest is not wanted (an early stop).
-    this.inbox.return();
-    const cb = this.finalCb;
-    if (cb !== null) {
-      this.finalCb = null;
-      cb();
-    }
-  }
-
-  private onSinkError(err: unknown): void {
-    this.sinkSettled = true;
-    // A sink that rejects because the stream was destroyed (its source rejected) adds nothing.
-    if (!this.destroyed) this.destroy(err as Error);
-  }
-
   // Once the sink runs, a plain object-mode write goes straight into its inbox (see fast-writes.ts).
   override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
-    if (this.fastWrites && this.sinkStarted && !this.sinkSettled && canWriteDirectly(this, chunk, encoding, cb)) {
+    if (this.fastWrites && this.run.running && canWriteDirectly(this, chunk, encoding, cb)) {
       return this.inbox.offer(chunk as I);
     }
     return super.write(chunk, encoding as BufferEncoding, cb);
   }
 
   override _write(chunk: I, _encoding: BufferEncoding, cb: Callback): void {
-    if (!this.sinkStarted) this.startSink();
+    this.run.start();
     this.inbox.push(chunk, cb);
   }
 
   override _writev(chunks: { chunk: I }[], cb: Callback): void {
-    if (!this.sinkStarted) this.startSink();
+    this.run.start();
     this.inbox.pushMany(chunks, cb);
   }
 
+  // 'finish' only after the sink's promise resolved, as with toWritable.
   override _final(cb: Callback): void {
-    if (!this.sinkStarted) this.startSink();
-    this.inbox.end();
-    // 'finish' only after the sink's promise resolved, as with toWritable.
-    if (this.sinkSettled) cb();
-    else this.finalCb = cb;
+    this.run.final(cb);
   }
 
   override _read(): void {
@@ -165,13 +133,14 @@ class IterableDuplex<I, O> extends Duplex {
   }
 
   override _destroy(err: Error | null, cb: Callback): void {
-    // The sink's pending and later reads reject: with `err`, or an AbortError for a plain destroy(), so a
-    // sink never mistakes a destroyed stream for the end of its input. (After both halves finished, the
-    // sink has settled and this changes nothing.)
-    this.inbox.fail(err ?? new AbortError('The stream was destroyed'));
+    // The sink's reads reject (see SinkRun.abort); after both halves finished this changes nothing.
+    this.run.abort(err);
     // The source is thrown `err` (or returned) without waiting for it: it is user code.
     this.pump.abort(err);
-    this.finalCb = null;
+    // A Readable source waiting for data is not at a yield, so its reader cannot leave yet: destroying
+    // the stream ends that wait (and the reader then removes its listeners).
+    const stream = this.sourceStream;
+    if (stream !== null && !this.pump.completed && !stream.destroyed) stream.destroy();
     cb(err);
   }
 
@@ -200,7 +169,9 @@ class IterableDuplex<I, O> extends Duplex {
  *   `for await` throws (never ends as if the input were complete). `source` is thrown `err` at its
  *   current `yield` (its `catch` sees why), or returned for a plain `destroy()`; its `finally` runs once.
  *   A source waiting inside an `await` (not at a `yield`) finishes once what it waits for settles: an
- *   echo whose source waits for its sink ends when the sink's loop throws.
+ *   echo whose source waits for its sink ends when the sink's loop throws. A Node Readable `source` is
+ *   read as `fromReadable` reads it: `destroy()` destroys it at once, even while it waits for data, and
+ *   leaves no listener on it.
  * - Early stop: when a genstream stage below stops reading early, `source` is returned, the sink's
  *   source ends, and a genstream upstream is asked to end, so the pipeline resolves.
  *

@@ -4,6 +4,7 @@ import type { StageContext } from '../internal/gen-duplex.js';
 import { canWriteDirectly, connectFastWrites, reportInboxDrain, type WriteCallback } from '../internal/fast-writes.js';
 import { Inbox, stopUpstream, trackUpstream } from '../internal/inbox.js';
 import { guardByteWrites } from '../internal/guards.js';
+import { SinkRun } from '../internal/sink-run.js';
 import type { StreamOptions } from '../internal/options.js';
 import type { TypedWritable } from '../internal/types.js';
 import { checkFunction, checkStreamOptions } from '../internal/validate.js';
@@ -24,52 +25,24 @@ class SinkWritable<T> extends Writable {
   private readonly inbox: Inbox<T>;
   private readonly fastWrites: boolean;
   private readonly sink: Sink<T>;
+  private readonly run: SinkRun<T>;
   private controller: AbortController | null = null;
-  private done: Promise<unknown> | null = null;
-  private settled = false;
-  private finalCb: Callback | null = null;
   upstream: Readable | null = null;
 
   constructor(sink: Sink<T>, options: ToWritableOptions) {
     const objectMode = options.objectMode ?? true;
     super({ objectMode, highWaterMark: options.highWaterMark, signal: options.signal, decodeStrings: false });
-    this.sink = sink;
     this.inbox = new Inbox<T>(this.writableHighWaterMark, !objectMode);
     this.inbox.onReturned = () => stopUpstream(this.upstream);
+    this.sink = sink;
+    this.run = new SinkRun(this, this.inbox, () => {
+      const controller = (this.controller = new AbortController());
+      return this.sink(this.inbox, { signal: controller.signal });
+    });
     this.fastWrites = objectMode;
     connectFastWrites(this);
     trackUpstream(this, this, 'toWritable');
     if (!objectMode) guardByteWrites(this, 'toWritable');
-  }
-
-  private start(): void {
-    const controller = (this.controller = new AbortController());
-    let result: unknown;
-    try {
-      result = this.sink(this.inbox, { signal: controller.signal });
-    } catch (err) {
-      return this.onSinkError(err);
-    }
-    this.done = Promise.resolve(result).then(
-      () => this.onSinkDone(),
-      (err: unknown) => this.onSinkError(err),
-    );
-  }
-
-  private onSinkDone(): void {
-    this.settled = true;
-    // The sink may return before reading everything: the rest is not wanted (early stop).
-    this.inbox.return();
-    const cb = this.finalCb;
-    if (cb !== null) {
-      this.finalCb = null;
-      cb();
-    }
-  }
-
-  private onSinkError(err: unknown): void {
-    this.settled = true;
-    if (!this.destroyed) this.destroy(err as Error);
   }
 
   /** The inbox, as the shared fast-write path sees it (see fast-writes.ts). */
@@ -79,33 +52,29 @@ class SinkWritable<T> extends Writable {
 
   // Once the sink runs, a plain object-mode write goes straight into its inbox (see fast-writes.ts).
   override write(chunk: unknown, encoding?: BufferEncoding | WriteCallback, cb?: WriteCallback): boolean {
-    if (this.fastWrites && this.done !== null && !this.settled && canWriteDirectly(this, chunk, encoding, cb)) return this.inbox.offer(chunk as T);
+    if (this.fastWrites && this.run.running && canWriteDirectly(this, chunk, encoding, cb)) return this.inbox.offer(chunk as T);
     return super.write(chunk, encoding as BufferEncoding, cb);
   }
 
   override _write(chunk: T, _encoding: BufferEncoding, cb: Callback): void {
-    if (this.done === null) this.start();
+    this.run.start();
     this.inbox.push(chunk, cb);
   }
 
   override _writev(chunks: { chunk: T }[], cb: Callback): void {
-    if (this.done === null) this.start();
+    this.run.start();
     this.inbox.pushMany(chunks, cb);
   }
 
+  // 'finish' only after the sink's promise resolves (its last batch is saved).
   override _final(cb: Callback): void {
-    if (this.done === null) this.start();
-    this.inbox.end();
-    // 'finish' only after the sink's promise resolves (its last batch is saved).
-    if (this.settled) cb();
-    else this.finalCb = cb;
+    this.run.final(cb);
   }
 
   override _destroy(err: Error | null, cb: Callback): void {
     // A sink that has finished is not aborted by the auto-destroy that follows 'finish'.
-    if (err !== null || !this.settled) this.controller?.abort(err ?? new AbortError());
-    this.inbox.fail(err ?? new AbortError('The stream was destroyed'));
-    this.finalCb = null;
+    if (err !== null || !this.run.settled) this.controller?.abort(err ?? new AbortError());
+    this.run.abort(err);
     cb(err);
   }
 }

@@ -1,99 +1,34 @@
-import { closeIterators, openIterator, checkSources, OwnedGenerator, type AnyIterator, type ItemOf } from '../internal/sources.js';
+import { SourceSet } from '../internal/source-set.js';
+import { checkSources, OwnedGenerator, type ItemOf } from '../internal/sources.js';
 import type { AnyIterable } from '../internal/types.js';
 
 /**
  * The state of one merge: one `next()` in flight per source at most; settled results wait in `ready`
- * (source indexes, in arrival order) until the consumer takes them. Result handlers are made once per
- * source, not per item.
+ * (source indexes, in arrival order) until the consumer takes them.
  */
-class Merger<T> {
-  readonly its: (AnyIterator<T> | undefined)[];
-  readonly sync: boolean[];
-  /** Done or failed: such a source must not be returned. */
-  readonly finished: boolean[];
-  /** A `next()` of the source is pending (it is producing an item): not waited for on an early exit. */
-  readonly inFlight: boolean[];
-  readonly results: (IteratorResult<T> | undefined)[];
+class Merger<T> extends SourceSet<T> {
   readonly ready: number[] = [];
-  active: number;
-  failure: { error: unknown } | null = null;
-  /** The consumer called `return()`/`throw()`: a loop waiting for a source stops waiting. */
-  closing = false;
-  private wake: (() => void) | null = null;
-  private readonly onResult: ((r: IteratorResult<T>) => void)[] = [];
-  private readonly onError: ((err: unknown) => void)[] = [];
-  private readonly park = (resolve: () => void): void => {
-    this.wake = resolve;
-  };
+  /** Sources not ended yet. */
+  active = this.sources.length;
 
-  constructor(n: number) {
-    this.its = new Array<AnyIterator<T> | undefined>(n);
-    this.sync = new Array<boolean>(n).fill(false);
-    this.finished = new Array<boolean>(n).fill(false);
-    this.inFlight = new Array<boolean>(n).fill(false);
-    this.results = new Array<IteratorResult<T> | undefined>(n);
-    this.active = n;
-    for (let i = 0; i < n; i++) {
-      this.onResult.push((r) => {
-        this.inFlight[i] = false;
-        this.results[i] = r;
-        this.ready.push(i);
-        this.notify();
-      });
-      this.onError.push((err) => {
-        this.inFlight[i] = false;
-        this.finished[i] = true;
-        this.failure ??= { error: err };
-        this.notify();
-      });
-    }
-  }
-
-  open(i: number, source: AnyIterable<T>): void {
-    const { it, sync } = openIterator(source);
-    this.its[i] = it;
-    this.sync[i] = sync;
+  protected override answered(i: number, failed: boolean): void {
+    if (!failed) this.ready.push(i);
+    this.notify();
   }
 
   /** Asks source `i` for its next item; a sync source answers at once. May throw (sync sources). */
   pull(i: number): void {
-    const it = this.its[i]!;
-    if (this.sync[i]) {
-      this.results[i] = (it as Iterator<T>).next();
-      this.ready.push(i);
-    } else {
-      const next = it.next();
-      this.inFlight[i] = true;
-      Promise.resolve(next).then(this.onResult[i], this.onError[i]);
-    }
-  }
-
-  wait(): Promise<void> {
-    return new Promise<void>(this.park);
-  }
-
-  /** The consumer leaves: wake the loop if it waits for a source, so its `return()` need not wait. */
-  close(): void {
-    this.closing = true;
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    if (wake !== null) {
-      this.wake = null;
-      wake();
-    }
+    if (this.request(i)) this.ready.push(i);
   }
 }
 
-async function* mergeCore<T>(sources: readonly AnyIterable<T>[], m: Merger<T>): AsyncGenerator<T, void, undefined> {
+async function* mergeCore<T>(m: Merger<T>): AsyncGenerator<T, void, undefined> {
   let pulling = -1; // the source being opened or asked synchronously, to tell its errors apart
   let threw = false;
   try {
-    for (let i = 0; i < sources.length; i++) {
+    for (let i = 0; i < m.sources.length; i++) {
       pulling = i;
-      m.open(i, sources[i]);
+      m.open(i);
       m.pull(i);
     }
     pulling = -1;
@@ -124,7 +59,7 @@ async function* mergeCore<T>(sources: readonly AnyIterable<T>[], m: Merger<T>): 
     throw err;
   } finally {
     // The consumer left (not an error): a source mid-production is returned without waiting for it.
-    await closeIterators(m.its, m.finished, threw, threw && !m.closing ? undefined : m.inFlight, sources);
+    await m.closeSources(threw);
   }
 }
 
@@ -155,9 +90,9 @@ async function* mergeCore<T>(sources: readonly AnyIterable<T>[], m: Merger<T>): 
  */
 export function merge<S extends AnyIterable<unknown>[]>(...sources: S): AsyncGenerator<ItemOf<S[number]>, void, undefined> {
   checkSources('merge', sources);
-  const m = new Merger<ItemOf<S[number]>>(sources.length);
+  const m = new Merger(sources as readonly AnyIterable<ItemOf<S[number]>>[]);
   // The wrapper lets a return() that comes while the loop waits for the sources wake it (see close).
-  return new OwnedGenerator(mergeCore(sources as readonly AnyIterable<ItemOf<S[number]>>[], m), (started) => {
+  return new OwnedGenerator(mergeCore(m), (started) => {
     if (started) m.close();
   });
 }

@@ -1,4 +1,5 @@
-import { checkSources, closeIterators, openIterator, OwnedGenerator, type AnyIterator, type ItemOf } from '../internal/sources.js';
+import { SourceSet } from '../internal/source-set.js';
+import { checkSources, OwnedGenerator, type ItemOf } from '../internal/sources.js';
 import type { AnyIterable } from '../internal/types.js';
 
 /** The tuple `zip` yields for sources `S`: `[number, string]` for `(number[], AsyncIterable<string>)`. */
@@ -6,96 +7,37 @@ export type ZipItem<S extends readonly unknown[]> = { [K in keyof S]: ItemOf<S[K
 
 /**
  * The state of one zip: each round asks every source once; the async answers are counted down in
- * `waiting`, and the loop is woken when the round is complete (or the consumer leaves). Result
- * handlers are made once per source, not per round.
+ * `waiting`, and the loop is woken when the round is complete (or the consumer leaves).
  */
-class Zipper {
-  readonly its: (AnyIterator<unknown> | undefined)[];
-  readonly sync: boolean[];
-  /** Done or failed: such a source must not be returned. */
-  readonly finished: boolean[];
-  /** A `next()` of the source is pending (it is producing an item): not waited for on an early exit. */
-  readonly inFlight: boolean[];
-  /** This round's results. */
-  readonly results: (IteratorResult<unknown> | undefined)[];
+class Zipper extends SourceSet<unknown> {
   /** Async requests of this round not answered yet. */
   waiting = 0;
-  failure: { error: unknown } | null = null;
-  /** The consumer called `return()`/`throw()`: a loop waiting for the round stops waiting. */
-  closing = false;
-  private wake: (() => void) | null = null;
-  private readonly onResult: ((r: IteratorResult<unknown>) => void)[] = [];
-  private readonly onError: ((err: unknown) => void)[] = [];
-  private readonly park = (resolve: () => void): void => {
-    this.wake = resolve;
-  };
 
-  constructor(n: number) {
-    this.its = new Array<AnyIterator<unknown> | undefined>(n);
-    this.sync = new Array<boolean>(n).fill(false);
-    this.finished = new Array<boolean>(n).fill(false);
-    this.inFlight = new Array<boolean>(n).fill(false);
-    this.results = new Array<IteratorResult<unknown> | undefined>(n);
-    for (let i = 0; i < n; i++) {
-      this.onResult.push((r) => {
-        this.inFlight[i] = false;
-        this.results[i] = r;
-        if (--this.waiting === 0) this.notify();
-      });
-      this.onError.push((err) => {
-        this.inFlight[i] = false;
-        this.finished[i] = true;
-        this.failure ??= { error: err };
-        if (--this.waiting === 0) this.notify();
-      });
-    }
+  protected override answered(): void {
+    if (--this.waiting === 0) this.notify();
   }
 
   /** Asks source `i` for its next item; a sync source answers at once. May throw synchronously. */
   ask(i: number): void {
-    const it = this.its[i]!;
-    if (this.sync[i]) {
-      this.results[i] = (it as Iterator<unknown>).next();
-      return;
-    }
-    const next = it.next();
-    this.inFlight[i] = true;
-    this.waiting++;
-    Promise.resolve(next).then(this.onResult[i], this.onError[i]);
+    if (!this.request(i)) this.waiting++;
   }
 
   /** Waits until every request of the round is answered, or the consumer leaves. */
   async settleRound(): Promise<void> {
-    while (this.waiting > 0 && !this.closing) await new Promise<void>(this.park);
-  }
-
-  /** The consumer leaves: wake the loop if it waits for the round, so its `return()` need not wait. */
-  close(): void {
-    this.closing = true;
-    this.notify();
-  }
-
-  private notify(): void {
-    const wake = this.wake;
-    if (wake !== null) {
-      this.wake = null;
-      wake();
-    }
+    while (this.waiting > 0 && !this.closing) await this.wait();
   }
 }
 
-async function* zipCore(sources: readonly AnyIterable<unknown>[], z: Zipper): AsyncGenerator<unknown[], void, undefined> {
-  const n = sources.length;
+async function* zipCore(z: Zipper): AsyncGenerator<unknown[], void, undefined> {
+  const n = z.sources.length;
   if (n === 0) return;
-  const { its, sync, finished, results } = z;
+  const { finished, results } = z;
   let pulling = -1;
   let threw = false;
   try {
     for (let i = 0; i < n; i++) {
       pulling = i;
-      const opened = openIterator(sources[i]);
-      its[i] = opened.it;
-      sync[i] = opened.sync;
+      z.open(i);
     }
     for (;;) {
       // Ask every source at once, so slow async sources wait in parallel.
@@ -128,7 +70,7 @@ async function* zipCore(sources: readonly AnyIterable<unknown>[], z: Zipper): As
     throw err;
   } finally {
     // The consumer left (not an error): a source mid-production is returned without waiting for it.
-    await closeIterators(its, finished, threw, threw && !z.closing ? undefined : z.inFlight, sources);
+    await z.closeSources(threw);
   }
 }
 
@@ -156,9 +98,9 @@ async function* zipCore(sources: readonly AnyIterable<unknown>[], z: Zipper): As
  */
 export function zip<S extends AnyIterable<unknown>[]>(...sources: S): AsyncGenerator<ZipItem<S>, void, undefined> {
   checkSources('zip', sources);
-  const z = new Zipper(sources.length);
+  const z = new Zipper(sources);
   // The wrapper lets a return() that comes while a round waits wake the loop (see close).
-  return new OwnedGenerator(zipCore(sources, z), (started) => {
+  return new OwnedGenerator(zipCore(z), (started) => {
     if (started) z.close();
   }) as unknown as AsyncGenerator<ZipItem<S>, void, undefined>;
 }

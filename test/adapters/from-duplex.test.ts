@@ -1,5 +1,5 @@
 import { Duplex, PassThrough, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { fromDuplex, type DuplexIterable } from '../../lib/adapters/from-duplex.js';
 import { toDuplex } from '../../lib/adapters/to-duplex.js';
@@ -22,6 +22,8 @@ import {
   deferred,
   echoDuplex,
   Flow,
+  listenerCounts,
+  STREAM_EVENTS,
   TestError,
   thrown,
   tick,
@@ -71,6 +73,13 @@ function endlessSource() {
     }
   }
   return { state, source: source() };
+}
+
+/** An object-mode Readable holding 0, 1, ..., n - 1 that has not ended (more may come). */
+function pushedReadable(n: number): Readable {
+  const r = new Readable({ objectMode: true, read() {} });
+  for (let i = 0; i < n; i++) r.push(i);
+  return r;
 }
 
 describe('fromDuplex', () => {
@@ -565,6 +574,53 @@ describe('fromDuplex', () => {
       expect(returned).toBe(1);
     });
 
+    it('delivers the items of a Readable source in order, and on destroy() while they fill the buffer destroys it with no listener left', async () => {
+      const src = pushedReadable(10);
+      const before = listenerCounts(src, STREAM_EVENTS);
+      const d = fromDuplex({ source: src, sink: async () => {} }, { readableHighWaterMark: 2 });
+      const got: number[] = [];
+      d.on('data', (n: number) => {
+        got.push(n);
+        if (got.length === 5) d.pause(); // the reader is then suspended at a yield, the buffer full
+      });
+      await until(() => got.length === 5 && d.readableLength === 2);
+      const closed = closeEvent(d);
+      d.destroy();
+      await closed;
+      await until(() => src.closed);
+      await ticks(2);
+      expect(got).toEqual([0, 1, 2, 3, 4]);
+      expect(src.destroyed).toBe(true);
+      expect(listenerCounts(src, STREAM_EVENTS)).toEqual(before);
+    });
+
+    it('delivers the items of a Readable source in order, and on destroy() while it waits for more destroys it with no listener left', async () => {
+      const src = pushedReadable(10); // like a socket that has sent 10 items and not ended
+      const before = listenerCounts(src, STREAM_EVENTS);
+      const d = fromDuplex({ source: src, sink: async () => {} }, { readableHighWaterMark: 2 });
+      const got: number[] = [];
+      d.on('data', (n: number) => got.push(n));
+      await until(() => got.length === 10);
+      const closed = closeEvent(d);
+      d.destroy();
+      await closed;
+      await until(() => src.closed);
+      await ticks(2);
+      expect(got).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(src.destroyed).toBe(true);
+      expect(listenerCounts(src, STREAM_EVENTS)).toEqual(before);
+    });
+
+    it('destroys a Readable source when destroyed before the first read', async () => {
+      const src = pushedReadable(3);
+      const before = listenerCounts(src, STREAM_EVENTS);
+      const d = fromDuplex({ source: src, sink: async () => {} });
+      d.destroy();
+      await closeEvent(d);
+      await until(() => src.closed);
+      expect(listenerCounts(src, STREAM_EVENTS)).toEqual(before);
+    });
+
     it("stops gracefully when a genstream stage below stops early: the pipeline resolves and every finally runs once", async () => {
       const upstream = counted();
       const echo = echoDuplex<number>();
@@ -703,5 +759,22 @@ describe('fromDuplex', () => {
       expectTypeOf(d).toEqualTypeOf<TypedDuplex<number, string>>();
       d.destroy();
     });
+  });
+});
+
+describe('fromDuplex: the duplex object', () => {
+  it('calls a sink written as a method with `this` set to the duplex object', async () => {
+    const conn = {
+      received: [] as number[],
+      source: [1],
+      async sink(this: { received: number[] }, input: AsyncIterable<number>) {
+        for await (const n of input) this.received.push(n);
+      },
+    };
+    const d = fromDuplex(conn);
+    d.end(7);
+    d.resume();
+    await finished(d);
+    expect(conn.received).toEqual([7]);
   });
 });
