@@ -16,6 +16,21 @@ watchUnhandled();
 const chainOf = chain as (...args: unknown[]) => Readable & Partial<Writable>;
 const double = (n: number): number => n * 2;
 
+/** A generator stage passing its items through, counting its `finally` runs in `state.finallies`. */
+function passCounting(): { state: { finallies: number }; stage: (src: AsyncIterable<number>) => AsyncGenerator<number> } {
+  const state = { finallies: 0 };
+  return {
+    state,
+    stage: async function* stage(src: AsyncIterable<number>) {
+      try {
+        yield* src;
+      } finally {
+        state.finallies++;
+      }
+    },
+  };
+}
+
 /** Each kind of source chain() accepts first, over 1, 2, 3. */
 const SOURCES: { name: string; make: () => unknown }[] = [
   { name: 'an array', make: () => [1, 2, 3] },
@@ -248,20 +263,14 @@ describe('chain() shapes', () => {
 
     it('fails with the sink error as the same object, and the stages are returned', async () => {
       const boom = new TestError('sink');
-      let finallies = 0;
+      const counting = passCounting();
       const c = chainOf(
-        async function* stage(src: AsyncIterable<number>) {
-          try {
-            yield* src;
-          } finally {
-            finallies++;
-          }
-        },
+        counting.stage,
         new Writable({ objectMode: true, write: (_c, _e, cb) => cb(boom) }),
       ) as unknown as Writable;
       const err = await pipeline(toReadable([1, 2, 3]), c).then(...settledError);
       expect(err).toBe(boom);
-      expect(finallies).toBe(1);
+      expect(counting.state.finallies).toBe(1);
     });
 
     it('fails with a sink stream error raised before its first write, instead of crashing', async () => {
@@ -286,16 +295,10 @@ describe('chain() shapes', () => {
     });
 
     it('destroyed mid-run: the sink stream is destroyed and the stage finally runs once', async () => {
-      let finallies = 0;
+      const counting = passCounting();
       const sink = new Writable({ objectMode: true, highWaterMark: 1, write: () => {} });
       const c = chainOf(
-        async function* stage(src: AsyncIterable<number>) {
-          try {
-            yield* src;
-          } finally {
-            finallies++;
-          }
-        },
+        counting.stage,
         sink,
       ) as unknown as Writable;
       c.write(1);
@@ -307,7 +310,7 @@ describe('chain() shapes', () => {
       await closeEvent(sink);
       await tick();
       expect(sink.destroyed).toBe(true);
-      expect(finallies).toBe(1);
+      expect(counting.state.finallies).toBe(1);
     });
   });
 
@@ -374,20 +377,14 @@ describe('chain() shapes', () => {
     });
 
     it("fails with a stage stream's error only after the run's cleanup, as run() does, and the sink gets the error", async () => {
-      let finallies = 0;
+      const counting = passCounting();
       const stage = new PassThrough({ objectMode: true, highWaterMark: 1 });
       const sink = new Writable({ objectMode: true, highWaterMark: 1, write: (_c, _e, cb) => setImmediate(cb) });
       const boom = new TestError('stage');
       let seen = 0;
       const c = chainOf(
         counted().source,
-        async function* stage1(src: AsyncIterable<number>) {
-          try {
-            yield* src;
-          } finally {
-            finallies++;
-          }
-        },
+        counting.stage,
         stage,
         map((n: number) => {
           if (++seen === 3) stage.destroy(boom);
@@ -397,7 +394,7 @@ describe('chain() shapes', () => {
       );
       const err = await finished(c).then(...settledError);
       expect(err).toBe(boom);
-      expect(finallies).toBe(1);
+      expect(counting.state.finallies).toBe(1);
       // Failed by the run with its error, not destroyed as if the run had been stopped from outside.
       expect(sink.errored).toBe(boom);
     });
