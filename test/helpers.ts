@@ -3,6 +3,7 @@
  * slow counting consumer, and a guard that fails a test on unhandled rejections / uncaught errors.
  */
 import { getEventListeners } from 'node:events';
+import type { Writable } from 'node:stream';
 import { afterEach, beforeEach, expect, vi } from 'vitest';
 import { toWritable, type TypedWritable } from '../lib/index.js';
 
@@ -296,4 +297,28 @@ export function stalled<T>(items: readonly T[] = [], late?: T) {
     }
   }
   return { state, gate, source: source() };
+}
+
+/**
+ * Checks that `'finish'` waits for the sink's promise, not only for its loop: `make(sink)` builds the
+ * Writable (toWritable, fromDuplex) around `sink`, whose loop ends but whose promise waits on a
+ * deferred (a last batch being saved); `'finish'` must come only after that deferred resolves.
+ */
+export async function expectFinishAfterSink(make: (sink: (source: AsyncIterable<number>) => Promise<void>) => Writable): Promise<void> {
+  const saved = deferred();
+  let loopDone = false;
+  let finished = false;
+  const w = make(async (source) => {
+    for await (const _ of source);
+    loopDone = true;
+    await saved.promise; // e.g. flushing the last batch to a database
+  });
+  w.on('finish', () => (finished = true));
+  w.write(1);
+  w.end(2);
+  await until(() => loopDone);
+  await ticks(5);
+  expect(finished).toBe(false);
+  saved.resolve();
+  await until(() => finished);
 }

@@ -20,6 +20,7 @@ import {
   collect,
   counted,
   deferred,
+  expectFinishAfterSink,
   echoDuplex,
   Flow,
   listenerCounts,
@@ -112,24 +113,7 @@ describe('fromDuplex', () => {
     });
 
     it("fires 'finish' only after the sink's promise resolved", async () => {
-      const saved = deferred();
-      let loopDone = false;
-      const d = fromDuplex({
-        source: [],
-        sink: async (source: AsyncIterable<number>) => {
-          for await (const _ of source);
-          loopDone = true;
-          await saved.promise; // e.g. the last batch is being flushed
-        },
-      });
-      let finished = false;
-      d.on('finish', () => (finished = true));
-      d.end(1);
-      await until(() => loopDone);
-      await ticks(5);
-      expect(finished).toBe(false);
-      saved.resolve();
-      await until(() => finished);
+      await expectFinishAfterSink((sink) => fromDuplex({ source: [], sink }).resume());
     });
 
     it('calls the sink with an empty source on end() without writes', async () => {

@@ -5,6 +5,7 @@ import { AlreadyUsedError, GenstreamArgumentError, InvalidChunkError, toReadable
 import {
   abortListeners,
   deferred,
+  expectFinishAfterSink,
   Flow,
   TestError,
   tick,
@@ -46,24 +47,7 @@ describe('toWritable', () => {
     });
 
     it("fires 'finish' only after the sink's promise resolves (its last batch is saved)", async () => {
-      const saved = deferred();
-      let loopDone = false;
-      let finished = false;
-      const w = toWritable(async (source: AsyncIterable<number>) => {
-        for await (const _ of source);
-        loopDone = true;
-        await saved.promise; // e.g. flushing the last batch to a database
-      });
-      w.on('finish', () => {
-        finished = true;
-      });
-      w.write(1);
-      w.end(2);
-      await until(() => loopDone);
-      await ticks(5);
-      expect(finished).toBe(false);
-      saved.resolve();
-      await until(() => finished);
+      await expectFinishAfterSink((sink) => toWritable(sink));
     });
 
     it("resolves the pipeline only after the sink's promise resolves", async () => {
