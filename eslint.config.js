@@ -16,4 +16,13 @@ export default tseslint.config(
     files: ['test/**', 'bench/**', 'examples/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  // Worker modules of the genstream/workers tests: plain Node JavaScript (syntax-error.mjs is broken on purpose).
+  { ignores: ['test/workers/fixtures/syntax-error.mjs'] },
+  {
+    files: ['test/workers/fixtures/**/*.mjs', 'test/workers/fixtures/**/*.cjs'],
+    languageOptions: {
+      globals: { process: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', performance: 'readonly' },
+    },
+  },
+  { files: ['test/workers/fixtures/**/*.cjs'], languageOptions: { sourceType: 'commonjs' } },
 );

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     n: Number(opt('n')),
     passes: Number(opt('passes')),
     warmup: Number(opt('warmup')),
+    libPath: opt('lib'),
   });
   process.stdout.write(`${RESULT_MARK}${JSON.stringify(result)}\n`);
 }

@@ -17,11 +17,19 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as GenstreamModule from '../lib/index.js';
+import type * as GenstreamRedisModule from '../lib/redis/index.js';
+import type * as GenstreamWorkersModule from '../lib/workers/index.js';
 
 /** The genstream module as the cases receive it (the built artefact, typed by the source). */
 export type Genstream = typeof GenstreamModule;
+
+/** `genstream/workers` as the cases receive it: the same build's `workers/index.js`. */
+export type GenstreamWorkers = typeof GenstreamWorkersModule;
+
+/** `genstream/redis` as the cases receive it: the same build's `redis/index.js`. */
+export type GenstreamRedis = typeof GenstreamRedisModule;
 
 /**
  * What one pass reports: how many items reached its end and a checksum of them (order-sensitive unless
@@ -50,6 +58,20 @@ export interface SetupContext {
   lib: Genstream;
   /** Number of input objects per pass (the case's own `n` when it has one). */
   n: number;
+  /**
+   * Imports `genstream/workers` of the same build (`workers/index.js` beside the module under test, or
+   * `lib/workers/index.ts` with `--lib src`), on the first call only, so other cases load nothing more.
+   * A string says why there is none (a build of an older commit): return it to skip the case.
+   */
+  workers(): Promise<GenstreamWorkers | string>;
+  /** `genstream/redis` of the same build, as `workers()` does it (`redis/index.js` beside the module). */
+  redis(): Promise<GenstreamRedis | string>;
+  /**
+   * Registers a function to run once this process is done with the case: after the last pass, or when
+   * the setup or a pass failed (the last registered runs first). For what the setup started and must
+   * stop, such as a server and its connections, so the child process can exit.
+   */
+  teardown(fn: () => void | Promise<void>): void;
 }
 
 export interface BenchCase {
@@ -136,6 +158,15 @@ export interface MeasureOptions {
   n: number;
   passes: number;
   warmup: number;
+  /** The file `lib` was imported from (its `workers/index` and `redis/index` siblings are `genstream/workers` and `genstream/redis`). */
+  libPath: string;
+}
+
+/** Imports the `genstream/<entry>` entry point beside the genstream module at `libPath`, or says why there is none. */
+async function importEntry<T>(libPath: string, entry: 'workers' | 'redis'): Promise<T | string> {
+  const file = path.join(path.dirname(libPath), entry, `index${path.extname(libPath)}`);
+  if (!fs.existsSync(file)) return `this build has no genstream/${entry} (${file} is missing)`;
+  return (await import(pathToFileURL(file).href)) as T;
 }
 
 /**
@@ -162,8 +193,49 @@ const WARMUP_MS = 500;
 export async function measureCase(spec: BenchSpec, key: string, lib: Genstream, o: MeasureOptions): Promise<ChildResult> {
   const c = spec.cases.find((x) => x.key === key);
   if (c === undefined) throw new Error(`bench ${spec.name}: no case "${key}"`);
+  const teardowns: (() => void | Promise<void>)[] = [];
+  let result: ChildResult;
+  try {
+    result = await measureWith(spec, key, c, lib, o, teardowns);
+  } catch (err) {
+    await runTeardowns(teardowns).catch(() => {}); // the case's own error is the one to report
+    throw err;
+  }
+  await runTeardowns(teardowns);
+  return result;
+}
+
+/** Runs the teardowns, last registered first, every one even if one fails; then throws the first error. */
+async function runTeardowns(teardowns: (() => void | Promise<void>)[]): Promise<void> {
+  let failure: { err: unknown } | null = null;
+  for (const fn of teardowns.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch (err) {
+      failure ??= { err };
+    }
+  }
+  if (failure !== null) throw failure.err;
+}
+
+async function measureWith(
+  spec: BenchSpec,
+  key: string,
+  c: BenchCase,
+  lib: Genstream,
+  o: MeasureOptions,
+  teardowns: (() => void | Promise<void>)[],
+): Promise<ChildResult> {
   const metric = spec.metric ?? 'throughput';
-  const pass = await c.setup({ lib, n: o.n });
+  let workers: Promise<GenstreamWorkers | string> | undefined;
+  let redis: Promise<GenstreamRedis | string> | undefined;
+  const pass = await c.setup({
+    lib,
+    n: o.n,
+    workers: () => (workers ??= importEntry<GenstreamWorkers>(o.libPath, 'workers')),
+    redis: () => (redis ??= importEntry<GenstreamRedis>(o.libPath, 'redis')),
+    teardown: (fn) => void teardowns.push(fn),
+  });
   if (typeof pass === 'string') return { skipped: pass };
   const expected = spec.expected ? spec.expected(o.n) : o.n;
   let first: PassResult | undefined;

@@ -18,9 +18,11 @@
  *                    agrees on its output; its JSON is never the committed one
  *   --out DIR        write results to DIR instead of bench/results/
  *   --cases a,b      only these cases (the reference case always runs)
- *   --lib dist       build with tsup, then measure a snapshot of dist/index.js (default)
+ *   --lib dist       build with tsup, then measure a snapshot of dist/ (index.js and the files beside
+ *                    it: shared chunks, workers/index.js) (default)
  *   --lib src        import lib/index.ts through tsx, no build
- *   --lib <file>     measure another built genstream module, e.g. a build of an older commit
+ *   --lib <file>     measure another built genstream module, e.g. a build of an older commit (a snapshot
+ *                    of it and the module files beside it)
  *   --no-build       with --lib dist: measure dist/ as it is
  *   --clock wall|cpu the clock medians and ratios use (wall). `cpu` counts only the main thread's own
  *                    on-CPU time (Linux), so time slices lost to other processes on a shared machine do
@@ -144,14 +146,31 @@ function prepareLib(cli: Cli, tmp: string): { libPath: string; artefact: Record<
     }
   }
   // Measure a private copy, so a rebuild by someone else during the run cannot change the code measured.
+  // The build is more than index.js: the entry points (index.js, workers/index.js) share chunk files,
+  // so every ES module file beside it is copied, keeping the layout.
   const built = other ? path.resolve(cli.lib) : path.join(repoRoot, 'dist', 'index.js');
   if (!fs.existsSync(built)) throw new Error(`bench: ${built} is missing${other ? '' : '; run npm run build'}`);
-  const libPath = path.join(tmp, 'index.js');
-  fs.copyFileSync(built, libPath);
-  if (fs.existsSync(`${built}.map`)) fs.copyFileSync(`${built}.map`, `${libPath}.map`);
+  const libPath = path.join(tmp, path.basename(built));
+  const hash = createHash('sha256');
+  for (const rel of esmFiles(path.dirname(built))) {
+    const to = path.join(tmp, rel);
+    fs.mkdirSync(path.dirname(to), { recursive: true });
+    fs.copyFileSync(path.join(path.dirname(built), rel), to);
+    if (!rel.endsWith('.map')) hash.update(`${rel}\0`).update(fs.readFileSync(to));
+  }
+  // As in the package: its .js files are ES modules. (Without this, tsx would recompile the copy into
+  // CommonJS, and the code measured would not be the code built.)
+  fs.writeFileSync(path.join(tmp, 'package.json'), '{ "type": "module" }\n');
   artefact.path = other ? built : 'dist/index.js';
-  artefact.sha256 = createHash('sha256').update(fs.readFileSync(libPath)).digest('hex').slice(0, 16);
+  artefact.sha256 = hash.digest('hex').slice(0, 16);
   return { libPath, artefact };
+}
+
+/** The ES module files of a build (`.js`, `.mjs` and their source maps) under `dir`, relative, sorted. */
+function esmFiles(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
+    .filter((rel) => /\.m?js(\.map)?$/.test(rel) && !rel.split(path.sep).includes('node_modules') && fs.statSync(path.join(dir, rel)).isFile())
+    .sort();
 }
 
 /** `process.version` of a Node binary. */

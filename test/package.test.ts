@@ -12,15 +12,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settledError } from './helpers.js';
 
 type Genstream = typeof import('../lib/index.js');
+type Workers = typeof import('../lib/workers/index.js');
 
 describe('the built ESM and CJS bundles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'genstream-dist-'));
   let esm: Genstream;
   let cjs: Genstream;
+  let esmWorkers: Workers;
+  let cjsWorkers: Workers;
 
   beforeAll(async () => {
     await build({
-      entry: { index: 'lib/index.ts' },
+      entry: { index: 'lib/index.ts', 'workers/index': 'lib/workers/index.ts' },
       format: ['esm', 'cjs'],
       outDir: dir,
       target: 'node20',
@@ -32,6 +35,8 @@ describe('the built ESM and CJS bundles', () => {
     });
     cjs = createRequire(import.meta.url)(join(dir, 'index.cjs')) as Genstream;
     esm = (await import(pathToFileURL(join(dir, 'index.js')).href)) as Genstream;
+    cjsWorkers = createRequire(import.meta.url)(join(dir, 'workers', 'index.cjs')) as Workers;
+    esmWorkers = (await import(pathToFileURL(join(dir, 'workers', 'index.js')).href)) as Workers;
   }, 60_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,5 +66,17 @@ describe('the built ESM and CJS bundles', () => {
     })();
     expect(argErr).toBeInstanceOf(cjs.GenstreamArgumentError);
     expect(argErr).toBeInstanceOf(TypeError);
+  });
+
+  it('runs parallelMap from both builds of genstream/workers (the worker code is the bundled text)', async () => {
+    const double = new URL('./workers/fixtures/double.mjs', import.meta.url);
+    for (const [core, workers] of [[esm, esmWorkers], [cjs, cjsWorkers]] as const) {
+      expect(await core.toArray(workers.parallelMap<number, number>(double, { threads: 2, batchSize: 3 })([1, 2, 3, 4, 5, 6, 7]))).toEqual([2, 4, 6, 8, 10, 12, 14]);
+      const err = await core.toArray(workers.parallelMap(double, { export: 'nope' })([1])).then(...settledError);
+      expect(err).toBeInstanceOf(esmWorkers.WorkerLoadError);
+      expect(err).toBeInstanceOf(cjsWorkers.WorkerLoadError);
+      expect(err).toBeInstanceOf(esm.GenstreamError);
+      expect((err as Error).name).toBe('WorkerLoadError');
+    }
   });
 });

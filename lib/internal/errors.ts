@@ -12,7 +12,10 @@ export type GenstreamErrorCode =
   | 'ERR_GENSTREAM_NOT_ITERABLE'
   | 'ERR_GENSTREAM_LINE_TOO_LONG'
   | 'ERR_GENSTREAM_BAD_JSON'
-  | 'ERR_GENSTREAM_EMPTY_SOURCE';
+  | 'ERR_GENSTREAM_EMPTY_SOURCE'
+  | 'ERR_GENSTREAM_WORKER_LOAD'
+  | 'ERR_GENSTREAM_WORKER_CRASHED'
+  | 'ERR_GENSTREAM_DATA_CLONE';
 
 const CODE_PREFIX = 'ERR_GENSTREAM_';
 
@@ -61,6 +64,14 @@ export class GenstreamError extends Error {
 
 /** The code of each genstream error subclass, for `instanceof` by code. */
 const codes = new Map<unknown, string>();
+
+/**
+ * Registers the code of a {@link GenstreamError} subclass defined outside this module (genstream/workers),
+ * so `instanceof` matches it by code across copies of the package as it does for the classes here.
+ */
+export function registerErrorCode(cls: abstract new (...args: never[]) => GenstreamError, code: GenstreamErrorCode): void {
+  codes.set(cls, code);
+}
 
 /**
  * A bad argument at call time: a non-function where a stage is expected, a non-stream where a stream is

@@ -54,13 +54,17 @@ export function fusable<I, O>(
   return stage;
 }
 
-/** Makes a non-fusable operator (its own generator stage) from `run`; checks the source at call time. */
+/**
+ * Makes a non-fusable operator (its own generator stage) from `run`; checks the source at call time.
+ * `where` names it in that check's message (default `label`: a stage given a `name` says both).
+ */
 export function generatorOperator<I, O>(
   label: string,
   run: (source: AnyIterable<I>, ctx?: unknown) => AsyncGenerator<O, void, undefined>,
+  where: string = label,
 ): Operator<I, O> {
   const stage = (source: AnyIterable<I>, ctx?: unknown): AsyncGenerator<O, void, undefined> => {
-    if (!isIterable(source)) fail(`${label} stage`, '`source` to be an iterable or async iterable', source);
+    if (!isIterable(source)) fail(`${where} stage`, '`source` to be an iterable or async iterable', source);
     return run(source, ctx);
   };
   Object.defineProperty(stage, 'name', { value: label });

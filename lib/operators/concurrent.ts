@@ -8,6 +8,7 @@
  * `maxBuffered` bounds memory. With one limit for both, results that wait behind a slow earlier item
  * (`ordered: true`) or for a slow consumer use up the concurrency, and the calls stall.
  */
+import { Fifo } from '../internal/fifo.js';
 import { generatorOperator, type Operator } from '../internal/operator.js';
 import { openIterator, type AnyIterator } from '../internal/sources.js';
 import type { AnyIterable } from '../internal/types.js';
@@ -43,37 +44,6 @@ function defaultMaxBuffered(concurrency: number): number {
 interface Slot {
   done: boolean;
   value: unknown;
-}
-
-/** A FIFO array with a moving head: O(1) shift, compacted once the dead front is large. */
-class Fifo<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  shift(): T {
-    const item = this.items[this.head] as T;
-    this.items[this.head++] = undefined; // let the result be collected once delivered
-    if (this.head === this.items.length) {
-      this.items.length = 0;
-      this.head = 0;
-    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items.splice(0, this.head); // amortised O(1): the front is at least half the array
-      this.head = 0;
-    }
-    return item;
-  }
 }
 
 /**
