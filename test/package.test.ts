@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settledError } from './helpers.js';
+import { settledError, thrown } from './helpers.js';
 
 type Genstream = typeof import('../lib/index.js');
 type Workers = typeof import('../lib/workers/index.js');
+type RedisStreams = typeof import('../lib/redis/index.js');
 
 describe('the built ESM and CJS bundles', () => {
   const dir = mkdtempSync(join(tmpdir(), 'genstream-dist-'));
@@ -20,10 +21,12 @@ describe('the built ESM and CJS bundles', () => {
   let cjs: Genstream;
   let esmWorkers: Workers;
   let cjsWorkers: Workers;
+  let esmRedis: RedisStreams;
+  let cjsRedis: RedisStreams;
 
   beforeAll(async () => {
     await build({
-      entry: { index: 'lib/index.ts', 'workers/index': 'lib/workers/index.ts' },
+      entry: { index: 'lib/index.ts', 'workers/index': 'lib/workers/index.ts', 'redis/index': 'lib/redis/index.ts' },
       format: ['esm', 'cjs'],
       outDir: dir,
       target: 'node20',
@@ -37,6 +40,8 @@ describe('the built ESM and CJS bundles', () => {
     esm = (await import(pathToFileURL(join(dir, 'index.js')).href)) as Genstream;
     cjsWorkers = createRequire(import.meta.url)(join(dir, 'workers', 'index.cjs')) as Workers;
     esmWorkers = (await import(pathToFileURL(join(dir, 'workers', 'index.js')).href)) as Workers;
+    cjsRedis = createRequire(import.meta.url)(join(dir, 'redis', 'index.cjs')) as RedisStreams;
+    esmRedis = (await import(pathToFileURL(join(dir, 'redis', 'index.js')).href)) as RedisStreams;
   }, 60_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,6 +82,16 @@ describe('the built ESM and CJS bundles', () => {
       expect(err).toBeInstanceOf(cjsWorkers.WorkerLoadError);
       expect(err).toBeInstanceOf(esm.GenstreamError);
       expect((err as Error).name).toBe('WorkerLoadError');
+    }
+  });
+
+  it('loads genstream/redis from both builds; its argument errors are the core classes', () => {
+    for (const redis of [esmRedis, cjsRedis]) {
+      expect(typeof redis.fromRedisStream).toBe('function');
+      expect(typeof redis.toRedisStream).toBe('function');
+      const err = thrown(() => redis.fromRedisStream({} as never, { stream: 's', group: 'g', consumer: 'c' }));
+      expect(err).toBeInstanceOf(esm.GenstreamArgumentError);
+      expect(err).toBeInstanceOf(cjs.GenstreamArgumentError);
     }
   });
 });

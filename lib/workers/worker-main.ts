@@ -56,7 +56,7 @@ function workerMain(scan: typeof scanValues, restore: typeof restoreBuffers): vo
         if (scanned.buffers !== undefined) reply.buffers = scanned.buffers;
         port.postMessage(reply, scanned.transfer);
         return;
-      } catch (err) {
+      } catch {
         // Find the result that cannot be copied (the error path only: one clone per result).
         for (let k = 0; k < values.length; k++) {
           try {
