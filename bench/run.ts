@@ -41,11 +41,11 @@
  * Exits 1 when a case failed (an error, a timeout, or output that differs from the reference case).
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildHash, esmFiles } from './artefact.js';
 import { renderChart } from './chart.js';
 import { buildResult, deriveFigures, formatTable, runBench, type BenchResult, type BenchSpec, type CaseResult, type Clock, type NodeBinary, type RunOptions } from './harness.js';
 
@@ -151,26 +151,17 @@ function prepareLib(cli: Cli, tmp: string): { libPath: string; artefact: Record<
   const built = other ? path.resolve(cli.lib) : path.join(repoRoot, 'dist', 'index.js');
   if (!fs.existsSync(built)) throw new Error(`bench: ${built} is missing${other ? '' : '; run npm run build'}`);
   const libPath = path.join(tmp, path.basename(built));
-  const hash = createHash('sha256');
   for (const rel of esmFiles(path.dirname(built))) {
     const to = path.join(tmp, rel);
     fs.mkdirSync(path.dirname(to), { recursive: true });
     fs.copyFileSync(path.join(path.dirname(built), rel), to);
-    if (!rel.endsWith('.map')) hash.update(`${rel}\0`).update(fs.readFileSync(to));
   }
   // As in the package: its .js files are ES modules. (Without this, tsx would recompile the copy into
   // CommonJS, and the code measured would not be the code built.)
   fs.writeFileSync(path.join(tmp, 'package.json'), '{ "type": "module" }\n');
   artefact.path = other ? built : 'dist/index.js';
-  artefact.sha256 = hash.digest('hex').slice(0, 16);
+  artefact.sha256 = buildHash(tmp);
   return { libPath, artefact };
-}
-
-/** The ES module files of a build (`.js`, `.mjs` and their source maps) under `dir`, relative, sorted. */
-function esmFiles(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }) as string[])
-    .filter((rel) => /\.m?js(\.map)?$/.test(rel) && !rel.split(path.sep).includes('node_modules') && fs.statSync(path.join(dir, rel)).isFile())
-    .sort();
 }
 
 /** `process.version` of a Node binary. */
