@@ -59,10 +59,13 @@ export class WorkerPool {
     best.inFlight.set(sent.id, sent);
   }
 
-  /** Terminates every worker (running and queued work stops at once) and waits until they have exited. */
+  /**
+   * Terminates every worker (running and queued work stops at once) and waits for each one's `'exit'`
+   * event: on Node 22 and later `terminate()` resolves before it is emitted.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.members.map((m) => (m.exited ? undefined : m.worker.terminate())));
+    await Promise.all(this.members.map((m) => (m.exited ? undefined : exitOf(m))));
   }
 
   private start(): Member {
@@ -111,4 +114,13 @@ export class WorkerPool {
             : `stopped on an uncaught throw of ${describe(cause)}`;
     return new WorkerCrashError(`${this.where}: a worker running ${this.spec.url} ${how} ${items}; no further work was started`, this.spec.url, code, cause);
   }
+}
+
+/** Terminates a worker and resolves on its `'exit'`, holding the event loop open until then (an idle worker is unref'ed). */
+function exitOf(member: Member): Promise<void> {
+  return new Promise<void>((resolve) => {
+    member.worker.once('exit', () => resolve());
+    member.worker.ref();
+    void member.worker.terminate();
+  });
 }
