@@ -1,0 +1,75 @@
+/**
+ * `npm run examples`: runs every example at its smoke size (`--smoke`), one after another, each in its
+ * own process as `npx tsx examples/<file> --smoke` would. Each prints its result and exits 0; an example
+ * whose service is missing (PostgreSQL, redis-server) prints `skipped: <reason>` instead. Ends with one
+ * line per example and exits 1 if any failed.
+ *
+ *   npm run examples                 # all of them
+ *   npm run examples -- log-pipeline # the ones whose file name contains "log-pipeline"
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const tsx = join(here, '..', 'node_modules', '.bin', 'tsx');
+
+/** Every example, in the order the README lists them. */
+const examples = [
+  'large-csv.ts',
+  'log-pipeline.ts',
+  'postgres-copy.ts',
+  'paginated-api.ts',
+  'legacy-stream.ts',
+  'library-author/main.ts',
+  'web-streams.ts',
+  'progress-bar.ts',
+  'redis-workers/main.ts',
+];
+
+interface Outcome {
+  file: string;
+  verdict: 'ok' | 'skipped' | 'FAILED';
+  detail: string;
+  ms: number;
+}
+
+function runOne(file: string): Promise<Outcome> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(tsx, [join(here, file), '--smoke'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const show = (prefix: string) => (chunk: Buffer) => {
+      const text = chunk.toString();
+      out += text;
+      for (const line of text.split('\n')) if (line !== '') process.stdout.write(`  ${prefix}${line}\n`);
+    };
+    child.stdout.on('data', show(''));
+    child.stderr.on('data', show('! '));
+    child.on('error', (err) => resolve({ file, verdict: 'FAILED', detail: err.message, ms: performance.now() - started }));
+    child.on('close', (code, signal) => {
+      const ms = performance.now() - started;
+      const skipped = /^skipped: (.*)$/m.exec(out);
+      if (code === 0 && skipped) resolve({ file, verdict: 'skipped', detail: skipped[1]!, ms });
+      else if (code === 0) resolve({ file, verdict: 'ok', detail: '', ms });
+      else resolve({ file, verdict: 'FAILED', detail: signal ? `killed by ${signal}` : `exit ${code}`, ms });
+    });
+  });
+}
+
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const picked = filters.length === 0 ? examples : examples.filter((f) => filters.some((s) => f.includes(s)));
+if (picked.length === 0) {
+  console.error(`no example matches ${filters.join(', ')}; the examples are: ${examples.join(', ')}`);
+  process.exit(2);
+}
+const outcomes: Outcome[] = [];
+for (const file of picked) {
+  console.log(`\n== examples/${file} --smoke`);
+  outcomes.push(await runOne(file));
+}
+console.log('\n== summary');
+for (const o of outcomes) console.log(`${o.verdict.padEnd(7)} ${o.file.padEnd(24)} ${(o.ms / 1000).toFixed(1).padStart(5)} s ${o.detail}`);
+const failed = outcomes.filter((o) => o.verdict === 'FAILED').length;
+console.log(`${outcomes.length - failed} of ${outcomes.length} examples ran (${outcomes.filter((o) => o.verdict === 'skipped').length} skipped), ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
