@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
-import { fromGen, fromWritable, toWritable } from '../lib/index.js';
+import { fromGen, fromWritable, toWritable } from 'genstream';
 
 interface Row {
   id: string;

@@ -3,13 +3,15 @@
  * batches — with `progress()` drawing items/s, MB/s and elapsed time on stderr.
  *
  *   npx tsx examples/progress-bar.ts            # generates a 200k-line log in the OS temp dir
+ *   npx tsx examples/progress-bar.ts --smoke    # 20k lines
  *   npx tsx examples/progress-bar.ts my.ndjson  # your own file ({"level": "...", ...} per line)
  */
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { createWriteStream } from 'node:fs';
-import { batch, filter, fromWritable, ndjsonParse, progress, run, type Progress, type TypedReadable } from '../lib/index.js';
+import { batch, filter, fromWritable, ndjsonParse, progress, run, type Progress, type TypedReadable } from 'genstream';
 
 interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -17,18 +19,20 @@ interface LogLine {
   at: number;
 }
 
-const file = process.argv[2] ?? join(tmpdir(), 'genstream-example.ndjson');
-if (!process.argv[2]) {
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean', default: false } } });
+const total = values.smoke ? 20_000 : 200_000; // lines generated; the bar's 100%
+const file = positionals[0] ?? join(tmpdir(), 'genstream-example.ndjson');
+if (!positionals[0]) {
   const levels = ['info', 'info', 'info', 'warn', 'error'] as const;
   async function* log(): AsyncGenerator<string> {
-    for (let i = 0; i < 200_000; i++) yield `${JSON.stringify({ level: levels[i % 5], msg: `event ${i}`, at: i })}\n`;
+    for (let i = 0; i < total; i++) yield `${JSON.stringify({ level: levels[i % 5], msg: `event ${i}`, at: i })}\n`;
   }
   await fromWritable(createWriteStream(file))(log());
 }
 
 function draw(p: Progress): void {
   const width = 30;
-  const filled = Math.min(width, Math.round((p.items / 200_000) * width));
+  const filled = Math.min(width, Math.round((p.items / total) * width));
   const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
   const line = `[${bar}] ${p.items.toLocaleString()} lines  ${(p.itemsPerSec / 1000).toFixed(0)}k lines/s  ${(p.elapsedMs / 1000).toFixed(1)} s`;
   process.stderr.write(`\r${line}${p.done ? '\n' : ''}`);

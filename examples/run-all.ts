@@ -1,6 +1,7 @@
 /**
  * `npm run examples`: runs every example at its smoke size (`--smoke`), one after another, each in its
- * own process as `npx tsx examples/<file> --smoke` would. Each prints its result and exits 0; an example
+ * own process as `npx tsx examples/<file> --smoke` would (with TMPDIR a scratch directory removed at the
+ * end). Each prints its result and exits 0; an example
  * whose service is missing (PostgreSQL, redis-server) prints `skipped: <reason>` instead. Ends with one
  * line per example and exits 1 if any failed.
  *
@@ -8,23 +9,40 @@
  *   npm run examples -- log-pipeline # the ones whose file name contains "log-pipeline"
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tsx = join(here, '..', 'node_modules', '.bin', 'tsx');
 
-/** Every example, in the order the README lists them. */
-const examples = [
-  'large-csv.ts',
-  'log-pipeline.ts',
-  'postgres-copy.ts',
-  'paginated-api.ts',
-  'legacy-stream.ts',
-  'library-author/main.ts',
-  'web-streams.ts',
-  'progress-bar.ts',
-  'redis-workers/main.ts',
+const scratch = mkdtempSync(join(tmpdir(), 'genstream-run-all-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+/** The headline example reads a CSV file it is given: 1000 rows of `id,name,amount`. */
+function quickStartCsv(): string {
+  const file = join(scratch, 'big.csv');
+  let text = 'id,name,amount\n';
+  for (let i = 1; i <= 1000; i++) text += `${i},customer-${i % 97},${(i % 100) / 4}\n`;
+  writeFileSync(file, text);
+  return file;
+}
+
+/** Every example, in the order the README lists them, with its smoke-size arguments. */
+const examples: { file: string; args: () => string[] }[] = [
+  { file: 'quick-start.ts', args: () => [quickStartCsv()] },
+  ...[
+    'large-csv.ts',
+    'log-pipeline.ts',
+    'postgres-copy.ts',
+    'paginated-api.ts',
+    'legacy-stream.ts',
+    'library-author/main.ts',
+    'web-streams.ts',
+    'progress-bar.ts',
+    'redis-workers/main.ts',
+  ].map((file) => ({ file, args: () => ['--smoke'] })),
 ];
 
 interface Outcome {
@@ -34,10 +52,10 @@ interface Outcome {
   ms: number;
 }
 
-function runOne(file: string): Promise<Outcome> {
+function runOne(file: string, args: string[]): Promise<Outcome> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(tsx, [join(here, file), '--smoke'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(tsx, [join(here, file), ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: scratch } });
     let out = '';
     const show = (prefix: string) => (chunk: Buffer) => {
       const text = chunk.toString();
@@ -58,15 +76,16 @@ function runOne(file: string): Promise<Outcome> {
 }
 
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const picked = filters.length === 0 ? examples : examples.filter((f) => filters.some((s) => f.includes(s)));
+const picked = filters.length === 0 ? examples : examples.filter((e) => filters.some((s) => e.file.includes(s)));
 if (picked.length === 0) {
-  console.error(`no example matches ${filters.join(', ')}; the examples are: ${examples.join(', ')}`);
+  console.error(`no example matches ${filters.join(', ')}; the examples are: ${examples.map((e) => e.file).join(', ')}`);
   process.exit(2);
 }
 const outcomes: Outcome[] = [];
-for (const file of picked) {
-  console.log(`\n== examples/${file} --smoke`);
-  outcomes.push(await runOne(file));
+for (const { file, args } of picked) {
+  const argv = args();
+  console.log(`\n== examples/${file} ${argv.join(' ')}`);
+  outcomes.push(await runOne(file, argv));
 }
 console.log('\n== summary');
 for (const o of outcomes) console.log(`${o.verdict.padEnd(7)} ${o.file.padEnd(24)} ${(o.ms / 1000).toFixed(1).padStart(5)} s ${o.detail}`);

@@ -9,6 +9,7 @@
  *
  *   npx tsx examples/redis-workers/main.ts                   # 10 000 orders, private redis-server
  *   npx tsx examples/redis-workers/main.ts --entries 100000
+ *   npx tsx examples/redis-workers/main.ts --smoke            # 2000 entries
  *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/redis-workers/main.ts   # your Redis (keys are removed at the end)
  *
  * The private server is $GENSTREAM_REDIS_SERVER, else `redis-server` on PATH (Debian: apt-get install
@@ -21,10 +22,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { jobId, type Report, type Saved } from './jobs.js';
-import { startRedisServer, type PrivateRedis } from './redis-server.js';
+import { findRedisServer, startRedisServer, type PrivateRedis } from './redis-server.js';
 
-const { values } = parseArgs({ options: { entries: { type: 'string', default: '10000' } } });
-const entries = Number(values.entries);
+const { values } = parseArgs({ options: { entries: { type: 'string' }, smoke: { type: 'boolean', default: false } } });
+const entries = Number(values.entries ?? (values.smoke ? '2000' : '10000'));
 if (!Number.isInteger(entries) || entries < 1) throw new Error(`--entries expects a positive integer, got ${values.entries}`);
 
 const here = new URL('.', import.meta.url);
@@ -86,6 +87,10 @@ const group = 'order-workers';
 const started = Date.now();
 try {
   let url = process.env.REDIS_URL;
+  if (!url && findRedisServer() === null) {
+    console.log('skipped: no REDIS_URL and no redis-server binary (install Debian\'s redis-server, or set GENSTREAM_REDIS_SERVER)');
+    process.exit(0);
+  }
   if (!url) {
     server = await startRedisServer();
     url = server.url;

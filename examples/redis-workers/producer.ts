@@ -6,8 +6,8 @@
  */
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { run } from '../../lib/index.js';
-import { toRedisStream } from '../../lib/redis/index.js';
+import { run } from 'genstream';
+import { toRedisStream } from 'genstream/redis';
 import { jobId, settings, tell, type Order } from './jobs.js';
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '10000' } } });

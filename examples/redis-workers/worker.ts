@@ -10,8 +10,8 @@
 import { appendFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { batch, map, run } from '../../lib/index.js';
-import { fromRedisStream, type RedisStreamMessage } from '../../lib/redis/index.js';
+import { batch, map, run } from 'genstream';
+import { fromRedisStream, type RedisStreamMessage } from 'genstream/redis';
 import { settings, tell, type Order, type Saved } from './jobs.js';
 
 const { values } = parseArgs({ options: { name: { type: 'string' }, out: { type: 'string' } } });
