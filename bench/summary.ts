@@ -19,7 +19,13 @@ function section(r: BenchResult): string {
   const unit = throughput ? (r.clock === 'cpu' ? 'items/CPU-s' : 'items/s') : r.unit;
   const nodes = r.otherNodes ?? [];
   const series = r.cases.some((c) => c.n !== r.cases[0].n);
-  const refLabel = series ? 'vs the reference at its size' : `vs ${r.cases.find((c) => c.key === r.reference)?.label ?? r.reference}`;
+  // Several references (a spec's referenceFor): each row is against its own group's, the 1.00× rows.
+  const references = r.cases.filter((c) => c.vsReference === 1).length;
+  const refLabel = series
+    ? 'vs the reference at its size'
+    : references > 1
+      ? 'vs its group\'s reference (the 1.00× rows)'
+      : `vs ${r.cases.find((c) => c.key === r.reference)?.label ?? r.reference}`;
   const head = ['case', unit, refLabel, ...nodes.map((o) => `same, Node ${o.node.split('.')[0].slice(1)}`)];
   const rows = r.cases.map((c) => {
     const v = c.median === undefined ? (c.skipped ?? c.failed ?? '') : fmtValue(r.metric, c.median);
