@@ -2,12 +2,14 @@
  * genstream — async generators and Node streams as one world.
  *
  * The public surface, grouped. Every export is named here (no `export *`).
+ *
+ * @module genstream
  */
 
 // Adapters: generator stage <-> Duplex, iterable <-> Readable, sink <-> Writable.
 export { fromGen, type FromGenOptions, type StageContext } from './adapters/from-gen.js';
 export { toGen, type ToGenOptions, type GenStage } from './adapters/to-gen.js';
-export { toReadable, type ToReadableOptions, type ReadableSource } from './adapters/to-readable.js';
+export { toReadable, type ToReadableOptions, type ReadableSource, type ReadableSourceItem } from './adapters/to-readable.js';
 export { fromReadable, type FromReadableOptions, type LegacyReadableStream } from './adapters/from-readable.js';
 export { toWritable, type ToWritableOptions, type Sink } from './adapters/to-writable.js';
 export { fromWritable, type FromWritableOptions, type WritableSink } from './adapters/from-writable.js';
@@ -76,10 +78,10 @@ export { throttle } from './operators/throttle.js';
 
 // Terminal helpers for plain code (also run() sinks).
 export { toArray, collect } from './operators/to-array.js';
-export { reduce } from './operators/reduce.js';
+export { reduce, type Reducer } from './operators/reduce.js';
 export { count } from './operators/count.js';
 export { first } from './operators/first.js';
-export { forEach } from './operators/for-each.js';
+export { forEach, type Visitor } from './operators/for-each.js';
 
 // Types shared by the adapters.
 export type { StreamOptions, DuplexOptions } from './internal/options.js';

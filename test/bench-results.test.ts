@@ -4,9 +4,11 @@
  * that commit is at or after the last commit that changed the code it measures (so a change there
  * needs a new run).
  *
- * "Changed" means changed the build: results also stay fresh when lib/ changed after the measured
- * commit but a build of lib/ now is byte-identical to the build measured (`artefact.sha256`, the hash
- * bench/artefact.ts makes; comments and types do not reach the build).
+ * "Changed" means changed the code: results also stay fresh when the commits since the measured one
+ * changed only comments and types in what it measures. Each changed file is compared as JavaScript with
+ * its comments and types removed (TypeScript's transpileModule, whitespace collapsed), before and after.
+ * (Comparing whole builds cannot tell that: tsup names shared chunks by a hash of their source maps,
+ * which a comment changes, and a build elsewhere than dist/ has other source paths.)
  *
  * The code a benchmark measures is lib/, except the folders of the subpath capabilities
  * (lib/workers/ for genstream/workers, lib/redis/ for genstream/redis): the core never imports them, so
@@ -15,11 +17,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { build } from 'tsup';
-import { afterAll, describe, expect, it } from 'vitest';
-import { buildHash } from '../bench/artefact.js';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..');
 const git = (...args: string[]): { ok: boolean; out: string } => {
@@ -33,11 +33,13 @@ const names = fs
   .map((f) => f.replace(/\.bench\.ts$/, ''))
   .sort();
 const CAPABILITIES = ['workers', 'redis'];
-/** The last commit that changed what benchmark `name` (`workers`, `workers-startup`, `chain`...) measures (see the header). */
-const lastChange = (name: string): string => {
+/** The pathspec of what benchmark `name` (`workers`, `workers-startup`, `chain`...) measures (see the header). */
+const scopeOf = (name: string): string[] => {
   const others = CAPABILITIES.filter((c) => name !== c && !name.startsWith(`${c}-`));
-  return git('log', '-1', '--format=%H', '--', 'lib', ...others.map((c) => `:(exclude)lib/${c}`)).out;
+  return ['lib', ...others.map((c) => `:(exclude)lib/${c}`)];
 };
+/** The last commit that changed what benchmark `name` measures. */
+const lastChange = (name: string): string => git('log', '-1', '--format=%H', '--', ...scopeOf(name)).out;
 const lastLibChange = git('log', '-1', '--format=%H', '--', 'lib').out;
 const shallow = git('rev-parse', '--is-shallow-repository').out === 'true';
 const history =
@@ -49,12 +51,23 @@ interface Result {
   cases: { key: string; failed?: string; median?: number; skipped?: string }[];
 }
 
-/** The hash of a build of lib/ as it is now (made once, with the repo's tsup config, only when needed). */
-let builtNow: Promise<string> | undefined;
-const buildDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genstream-bench-build-'));
-afterAll(() => fs.rmSync(buildDir, { recursive: true, force: true }));
-const currentBuildHash = (): Promise<string> =>
-  (builtNow ??= build({ outDir: buildDir, dts: false, silent: true }).then(() => buildHash(buildDir)));
+/** A lib file's JavaScript without comments and types, whitespace collapsed ('' for no file or a types-only one). */
+function codeOf(text: string | null): string {
+  if (text === null) return '';
+  const { outputText } = ts.transpileModule(text, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, removeComments: true },
+  });
+  return outputText.replace(/^export \{\};$/m, '').replace(/\s+/g, ' ').trim();
+}
+const show = (commit: string, file: string): string | null => {
+  const r = spawnSync('git', ['show', `${commit}:${file}`], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return r.status === 0 ? r.stdout : null;
+};
+/** The files in `scope` whose code (not only comments or types) differs between `commit` and HEAD. */
+function codeChanges(commit: string, scope: string[]): string[] {
+  const files = git('diff', '--name-only', commit, 'HEAD', '--', ...scope).out.split('\n').filter((f) => f !== '');
+  return files.filter((f) => !f.endsWith('.ts') || codeOf(show(commit, f)) !== codeOf(show('HEAD', f)));
+}
 
 const read = (name: string): Result => JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results', `${name}.json`), 'utf8')) as Result;
 
@@ -74,16 +87,16 @@ describe('committed benchmark results', () => {
     const label = `${name}: measured the latest commit that changed the code it measures, or the same build`;
     if (history !== undefined) it.skip(`${label} [skip-reason: ${history}]`, () => {});
     else {
-      it(label, async () => {
-        const { commit = '', sha256 } = read(name).artefact;
+      it(label, () => {
+        const { commit = '' } = read(name).artefact;
         expect(commit).not.toBe('');
         const known = git('cat-file', '-e', `${commit}^{commit}`).ok;
         expect(known, `commit ${commit} of bench/results/${name}.json is not in this history`).toBe(true);
         const changed = lastChange(name);
         if (git('merge-base', '--is-ancestor', changed, commit).ok) return;
-        // lib/ changed since: fresh still if the build is the one measured (a comment or type change).
-        const now = await currentBuildHash();
-        expect(now, `bench/results/${name}.json measured ${commit}; the code it measures changed after it (${changed.slice(0, 7)}) and builds differently now (${now}, measured ${sha256}): run npm run bench -- ${name}`).toBe(sha256);
+        // lib/ changed since: fresh still if only comments and types changed.
+        const files = codeChanges(commit, scopeOf(name));
+        expect(files, `bench/results/${name}.json measured ${commit}; the code it measures changed after it (last in ${changed.slice(0, 7)}): run npm run bench -- ${name}`).toEqual([]);
       });
     }
   }

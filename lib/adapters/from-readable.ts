@@ -40,9 +40,13 @@ function isModernReadable(value: object): value is Readable {
  * early.
  */
 export interface LegacyReadableStream extends NodeJS.EventEmitter {
+  /** Streams1's `pipe()`: allowed in the type, never called by the wrapper. */
   pipe?(...args: never[]): unknown;
+  /** Stops `'data'` events while the wrapper's buffer is full. */
   pause?(): unknown;
+  /** Restarts `'data'` events once the wrapper's buffer has room. */
   resume?(): unknown;
+  /** Called when the loop leaves early with `destroyOnReturn` on (the default); else the stream is paused. */
   destroy?(): unknown;
 }
 

@@ -15,12 +15,17 @@ export type ReadableSource<T> =
   | Iterable<T>
   | (() => AsyncIterable<T> | Iterable<T>);
 
-type ItemOf<S> = S extends string
+/**
+ * The item type of the Readable {@link toReadable} makes from `S`: `string` for a string, the buffer
+ * type for a Buffer/Uint8Array (one chunk), else the items of the iterable (or of what the factory
+ * returns).
+ */
+export type ReadableSourceItem<S> = S extends string
   ? string
   : S extends Uint8Array
     ? S
     : S extends () => infer R
-      ? ItemOf<R>
+      ? ReadableSourceItem<R>
       : S extends AsyncIterable<infer T>
         ? T
         : S extends Iterable<infer T>
@@ -106,11 +111,11 @@ class GenReadable<T> extends Readable {
 export function toReadable<S extends ReadableSource<unknown> | string | Uint8Array>(
   source: S,
   options?: ToReadableOptions,
-): TypedReadable<ItemOf<S>> {
+): TypedReadable<ReadableSourceItem<S>> {
   checkStreamOptions('toReadable', options);
   if (typeof source !== 'function' && typeof source !== 'string' && !(source instanceof Uint8Array) && !isIterable(source)) {
     fail('toReadable', '`source` to be an iterable, an async iterable, a string/Buffer, or a function returning one', source);
   }
-  return new GenReadable<ItemOf<S>>(source, options ?? {});
+  return new GenReadable<ReadableSourceItem<S>>(source, options ?? {});
 }
 

@@ -23,6 +23,11 @@ const END = '// ----- END GENERATED -----';
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 const typeParams = (names: string[]): string => names.map((n) => `${n} = never`).join(', ');
 const zeros = (n: number): string => `[${range(0, n).map(() => '0').join(', ')}]`;
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+/** The one-line TSDoc of a signature (the API reference lists every signature). */
+const doc = (text: string): string => `  /** ${text} */\n`;
+const tailDoc = (fn: string): string =>
+  doc(`\`${fn}()\` with more than ${MAX_ARGS} arguments: the ones after the first ${MAX_ARGS} are checked but not contextually typed (annotate them).`);
 
 /** chain() with `n` arguments (`tail`: the signature for longer calls, `n` positional then a checked rest). */
 function chainSignature(n: number, tail = false): string {
@@ -36,10 +41,11 @@ function chainSignature(n: number, tail = false): string {
   }
   if (tail) {
     params.push(`...rest: ChainTail<IsOptions<S0> extends true ? ${zeros(n - 1)} : ${zeros(n)}, Out<S${n - 1}>, T>`);
-    return `  <I0 = unknown, ${typeParams(s)}, T extends unknown[] = never[]>(${params.join(', ')}): ChainResult<I0, S0, S1, LastOf<T>>;`;
+    return `${tailDoc('chain')}  <I0 = unknown, ${typeParams(s)}, T extends unknown[] = never[]>(${params.join(', ')}): ChainResult<I0, S0, S1, LastOf<T>>;`;
   }
   const second = n === 1 ? 'S0' : 'S1';
-  return `  <I0 = unknown, ${typeParams(s)}>(${params.join(', ')}): ChainResult<I0, S0, ${second}, S${n - 1}>;`;
+  const what = doc(`\`chain()\` with ${plural(n, 'argument')} (an options object first counts as one).`);
+  return `${what}  <I0 = unknown, ${typeParams(s)}>(${params.join(', ')}): ChainResult<I0, S0, ${second}, S${n - 1}>;`;
 }
 
 /** The source and `n - 1` stages of pipe()/run(). */
@@ -54,9 +60,10 @@ function pipeSignature(n: number, tail = false): string {
   const s = typeParams(range(0, n).map((i) => `S${i}`));
   if (tail) {
     const rest = `...rest: PipeTail<${zeros(n - 1)}, ${pipeOut(n)}, T>`;
-    return `  <${s}, T extends unknown[] = never[]>(${[...pipeParams(n), rest].join(', ')}): AsyncGenerator<Out<LastOf<T>>, void, undefined>;`;
+    return `${tailDoc('pipe')}  <${s}, T extends unknown[] = never[]>(${[...pipeParams(n), rest].join(', ')}): AsyncGenerator<Out<LastOf<T>>, void, undefined>;`;
   }
-  return `  <${s}>(${pipeParams(n).join(', ')}): AsyncGenerator<${pipeOut(n)}, void, undefined>;`;
+  const what = doc(`\`pipe()\` with the source and ${plural(n - 1, 'stage')}.`);
+  return `${what}  <${s}>(${pipeParams(n).join(', ')}): AsyncGenerator<${pipeOut(n)}, void, undefined>;`;
 }
 
 /** run() with `n` arguments: the source, `n - 2` stages and a function sink, or a stream sink. */
@@ -64,16 +71,17 @@ function runSignatures(n: number): string[] {
   const s = typeParams(range(0, n - 1).map((i) => `S${i}`));
   const params = pipeParams(n - 1);
   const input = pipeOut(n - 1);
+  const stages = plural(n - 2, 'stage');
   return [
-    `  <${s}, R = unknown, SL = never>(${[...params, `sink: SinkFnCheck<${n - 2}, ${input}, SL> & RunSinkFn<${input}, R>`, '...guard: FnSinkGuard<SL>'].join(', ')}): Promise<R>;`,
-    `  <${s}, SL = never>(${[...params, `sink: StreamSinkArg<${n - 2}, ${input}, SL>`, '...guard: StreamSinkGuard<SL>'].join(', ')}): Promise<void>;`,
+    `${doc(`\`run()\` with the source, ${stages} and a function sink: resolves with what the sink returns.`)}  <${s}, R = unknown, SL = never>(${[...params, `sink: SinkFnCheck<${n - 2}, ${input}, SL> & RunSinkFn<${input}, R>`, '...guard: FnSinkGuard<SL>'].join(', ')}): Promise<R>;`,
+    `${doc(`\`run()\` with the source, ${stages} and a stream sink (a Writable, a WritableStream): resolves once it has finished.`)}  <${s}, SL = never>(${[...params, `sink: StreamSinkArg<${n - 2}, ${input}, SL>`, '...guard: StreamSinkGuard<SL>'].join(', ')}): Promise<void>;`,
   ];
 }
 
 function runTailSignature(n: number): string {
   const s = typeParams(range(0, n).map((i) => `S${i}`));
   const rest = `...rest: RunTail<${zeros(n - 1)}, ${pipeOut(n)}, T>`;
-  return `  <${s}, T extends unknown[] = never[]>(${[...pipeParams(n), rest].join(', ')}): Promise<RunResult<LastOf<T>>>;`;
+  return `${tailDoc('run')}  <${s}, T extends unknown[] = never[]>(${[...pipeParams(n), rest].join(', ')}): Promise<RunResult<LastOf<T>>>;`;
 }
 
 export function generate(): string {
@@ -89,10 +97,16 @@ export function generate(): string {
     '',
     '/**',
     ' * The signatures of {@link chain}: one per argument count up to {@link MaxTypedArguments}, then one for',
-    ' * longer calls. See the top of this file for how they infer and report.',
+    ' * longer calls. Each argument has its own type parameter; its parameter type (`ChainHead`, `ChainArg`:',
+    ' * internal) is the argument itself when it fits what comes before it, else a {@link StageMismatch} or an',
+    ' * {@link InvalidArgument} that names the position and the problem in the compiler\'s error. The result',
+    ' * is a `TypedDuplex<I, O>`, a `TypedReadable<O>` (a source first), a `TypedWritable<I>` (a sink last)',
+    ' * or a `Duplex` (both).',
     ' *',
     ' * @example',
     ' * ```ts',
+    " * import { chain, lines, map } from 'genstream';",
+    ' *',
     " * const parse = chain(lines(), map((line) => line.split(','))); // TypedDuplex<string | Uint8Array, string[]>",
     ' * const numbers = chain([1, 2, 3], map((n) => n * 2)); // TypedReadable<number>',
     ' * ```',
@@ -104,10 +118,14 @@ export function generate(): string {
     '',
     '/**',
     ' * The signatures of {@link pipe}: the source, then stages; one per argument count up to',
-    ' * {@link MaxTypedArguments}, then one for longer calls.',
+    ' * {@link MaxTypedArguments}, then one for longer calls. The parameter types (`PipeHead`, `StageAt`:',
+    ' * internal) check each argument as {@link ChainFn} does; the result is an `AsyncGenerator` of the last',
+    " * stage's items.",
     ' *',
     ' * @example',
     ' * ```ts',
+    " * import { map, pipe, take } from 'genstream';",
+    ' *',
     ' * const doubled = pipe([1, 2, 3], take(2), map((n) => n * 2)); // AsyncGenerator<number, void, undefined>',
     ' * ```',
     ' */',
@@ -119,12 +137,17 @@ export function generate(): string {
     '/**',
     ' * The signatures of {@link run}: the source, stages, and the sink last; two per argument count up to',
     ' * {@link MaxTypedArguments} (a function sink, whose result `run()` resolves with, and a stream sink),',
-    ' * longest first, then one for longer calls.',
+    ' * longest first, then one for longer calls. The parameter types (`PipeHead`, `StageAt`, `SinkFnCheck`,',
+    ' * `StreamSinkArg`: internal) check each argument as {@link ChainFn} does; the trailing `guard` rest',
+    ' * parameter is never passed (it only drops the signature of the other kind of sink).',
     ' *',
     ' * @example',
     ' * ```ts',
-    ' * const ids = await run(users, map((u) => u.id), toArray); // number[]',
-    ' * await run(users, map((u) => `${u.name}\\n`), process.stdout);',
+    " * import { map, run, toArray } from 'genstream';",
+    ' *',
+    " * const users = [{ id: 1, name: 'Ada' }, { id: 2, name: 'Alan' }];",
+    ' * const ids = await run(users, map((u) => u.id), toArray); // number[]: [1, 2]',
+    ' * await run(users, map((u) => `${u.name}\\n`), process.stdout); // Promise<void>',
     ' * ```',
     ' */',
     'export interface RunFn {',

@@ -3,7 +3,16 @@
  * for what genstream itself detects. Every one has a stable `code` starting with `ERR_GENSTREAM_`.
  */
 
-/** Stable error codes raised by genstream itself. */
+/**
+ * Stable error codes raised by genstream itself, one per error class: `ERR_GENSTREAM_INVALID_ARG`
+ * {@link GenstreamArgumentError}, `ERR_GENSTREAM_NULL_VALUE` {@link NullValueError},
+ * `ERR_GENSTREAM_INVALID_CHUNK` {@link InvalidChunkError}, `ERR_GENSTREAM_ALREADY_USED`
+ * {@link AlreadyUsedError}, `ERR_GENSTREAM_NOT_ITERABLE` {@link NotIterableError},
+ * `ERR_GENSTREAM_LINE_TOO_LONG` {@link LineTooLongError}, `ERR_GENSTREAM_BAD_JSON` {@link BadJsonError},
+ * `ERR_GENSTREAM_EMPTY_SOURCE` {@link EmptySourceError}; from genstream/workers,
+ * `ERR_GENSTREAM_WORKER_LOAD` (`WorkerLoadError`), `ERR_GENSTREAM_WORKER_CRASHED` (`WorkerCrashError`)
+ * and `ERR_GENSTREAM_DATA_CLONE` (`WorkerCloneError`).
+ */
 export type GenstreamErrorCode =
   | 'ERR_GENSTREAM_INVALID_ARG'
   | 'ERR_GENSTREAM_NULL_VALUE'
@@ -40,11 +49,19 @@ function hasCode(value: unknown, matches: (code: string) => boolean): boolean {
  *
  * @example
  * ```ts
- * try { await pipeline(src, fromGen(stage), sink); }
- * catch (err) { if (err instanceof GenstreamError) console.error(err.code, err.message); }
+ * import { GenstreamError, lines, toArray } from 'genstream';
+ *
+ * try {
+ *   await toArray(lines()([42 as never])); // not a string or bytes
+ * } catch (err) {
+ *   if (err instanceof GenstreamError) console.error(err.code); // 'ERR_GENSTREAM_INVALID_CHUNK'
+ * }
  * ```
+ *
+ * @property code - The stable code of the error (see {@link GenstreamErrorCode}); each subclass has its own.
  */
 export class GenstreamError extends Error {
+  /** The stable code ({@link GenstreamErrorCode}), one per subclass: the most portable check. */
   readonly code: GenstreamErrorCode;
   constructor(code: GenstreamErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -75,9 +92,26 @@ export function registerErrorCode(cls: abstract new (...args: never[]) => Genstr
 
 /**
  * A bad argument at call time: a non-function where a stage is expected, a non-stream where a stream is
- * expected, a non-iterable source, an out-of-range option. Code `ERR_GENSTREAM_INVALID_ARG`.
+ * expected, a non-iterable source, an out-of-range option. Code `ERR_GENSTREAM_INVALID_ARG`. Thrown
+ * synchronously by the call that got the argument; the message names the argument and shows what was
+ * received.
+ *
+ * @example
+ * ```ts
+ * import { batch, GenstreamArgumentError } from 'genstream';
+ *
+ * try {
+ *   batch(0);
+ * } catch (err) {
+ *   if (err instanceof GenstreamArgumentError) console.error(err.message);
+ *   // batch: expected `size` to be a positive integer, got `0` (number)
+ * }
+ * ```
+ *
+ * @property code - Always `'ERR_GENSTREAM_INVALID_ARG'`.
  */
 export class GenstreamArgumentError extends TypeError {
+  /** Always `'ERR_GENSTREAM_INVALID_ARG'`. */
   readonly code = 'ERR_GENSTREAM_INVALID_ARG' as const;
   constructor(message: string) {
     super(message);
@@ -89,7 +123,21 @@ export class GenstreamArgumentError extends TypeError {
   }
 }
 
-/** A stage yielded `null` or `undefined` into an object-mode stream. Code `ERR_GENSTREAM_NULL_VALUE`. */
+/**
+ * A stage or source yielded `null` or `undefined` into an object-mode stream, where `null` would mean
+ * end-of-stream. Code `ERR_GENSTREAM_NULL_VALUE`. The stream is destroyed with it.
+ *
+ * @example
+ * ```ts
+ * import { NullValueError, toReadable } from 'genstream';
+ *
+ * try {
+ *   for await (const item of toReadable([1, null])) console.log(item); // 1
+ * } catch (err) {
+ *   if (err instanceof NullValueError) console.error(err.code); // 'ERR_GENSTREAM_NULL_VALUE'
+ * }
+ * ```
+ */
 export class NullValueError extends GenstreamError {
   constructor(where: string) {
     super(
@@ -106,6 +154,17 @@ codes.set(NullValueError, 'ERR_GENSTREAM_NULL_VALUE');
  * A value that is not a Buffer, Uint8Array or string met a byte stream or a text operator: a stage
  * yielded it into a byte-mode readable side, it was written into a byte-mode writable side, or it
  * reached `lines()`/`decode()`/`ndjsonParse()`/`encode()`. Code `ERR_GENSTREAM_INVALID_CHUNK`.
+ *
+ * @example
+ * ```ts
+ * import { InvalidChunkError, lines, toArray } from 'genstream';
+ *
+ * try {
+ *   await toArray(lines()([{ text: 'a' } as never]));
+ * } catch (err) {
+ *   if (err instanceof InvalidChunkError) console.error(err.message);
+ * }
+ * ```
  */
 export class InvalidChunkError extends GenstreamError {
   /**
@@ -124,7 +183,21 @@ export class InvalidChunkError extends GenstreamError {
 }
 codes.set(InvalidChunkError, 'ERR_GENSTREAM_INVALID_CHUNK');
 
-/** A one-shot object (a stream instance, a generator) was used a second time. */
+/**
+ * A one-shot object was used a second time: a finished genstream stream piped into a new pipeline, a
+ * `toGen(stream)` stage over a stream instance run twice, a `fromWritable` sink called again after it
+ * ended its Writable, a `fromRedisStream` source iterated twice. Code `ERR_GENSTREAM_ALREADY_USED`.
+ *
+ * @example
+ * ```ts
+ * import { Writable } from 'node:stream';
+ * import { AlreadyUsedError, fromWritable } from 'genstream';
+ *
+ * const write = fromWritable(new Writable({ write: (_chunk, _enc, cb) => cb() }));
+ * await write(['a']);
+ * await write(['b']).catch((err) => console.error(err instanceof AlreadyUsedError)); // true
+ * ```
+ */
 export class AlreadyUsedError extends GenstreamError {
   constructor(message: string) {
     super('ERR_GENSTREAM_ALREADY_USED', message);
@@ -136,6 +209,19 @@ codes.set(AlreadyUsedError, 'ERR_GENSTREAM_ALREADY_USED');
 /**
  * A stage returned something that is neither an async iterable nor an iterable — most often a Promise,
  * because an `async function` was used where an `async function*` belongs.
+ * Code `ERR_GENSTREAM_NOT_ITERABLE`.
+ *
+ * @example
+ * ```ts
+ * import { fromGen, NotIterableError, toReadable } from 'genstream';
+ *
+ * const notAGenerator = async (source: AsyncIterable<number>) => source; // should be async function*
+ * try {
+ *   for await (const n of toReadable([1]).pipe(fromGen(notAGenerator as never))) console.log(n);
+ * } catch (err) {
+ *   if (err instanceof NotIterableError) console.error(err.message);
+ * }
+ * ```
  */
 export class NotIterableError extends GenstreamError {
   constructor(where: string, got: unknown) {
@@ -163,6 +249,17 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /**
  * A line grew past the `maxLineLength` of `lines()` or `ndjsonParse()` — usually input that is not
  * line-delimited, or a runaway line. Code `ERR_GENSTREAM_LINE_TOO_LONG`. `lineNumber` is 1-based.
+ *
+ * @example
+ * ```ts
+ * import { LineTooLongError, lines, toArray } from 'genstream';
+ *
+ * try {
+ *   await toArray(lines({ maxLineLength: 4 })(['ok\n', 'much too long\n']));
+ * } catch (err) {
+ *   if (err instanceof LineTooLongError) console.error(err.lineNumber, err.maxLineLength); // 2 4
+ * }
+ * ```
  */
 export class LineTooLongError extends GenstreamError {
   /** 1-based number of the offending line. */
@@ -185,6 +282,18 @@ codes.set(LineTooLongError, 'ERR_GENSTREAM_LINE_TOO_LONG');
 /**
  * A line of an NDJSON stream is not valid JSON. Code `ERR_GENSTREAM_BAD_JSON`. The message names the
  * 1-based line number and shows the start of the line; `cause` is the `SyntaxError` from `JSON.parse`.
+ * `ndjsonParse({ onError })` skips such lines instead.
+ *
+ * @example
+ * ```ts
+ * import { BadJsonError, ndjsonParse, toArray } from 'genstream';
+ *
+ * try {
+ *   await toArray(ndjsonParse()(['{"a":1}\n{oops\n']));
+ * } catch (err) {
+ *   if (err instanceof BadJsonError) console.error(err.lineNumber); // 2
+ * }
+ * ```
  */
 export class BadJsonError extends GenstreamError {
   /** 1-based number of the offending line (blank lines count). */
@@ -210,8 +319,13 @@ codes.set(BadJsonError, 'ERR_GENSTREAM_BAD_JSON');
  *
  * @example
  * ```ts
- * try { await reduce([], (a: number, b: number) => a + b); }
- * catch (err) { if (err instanceof EmptySourceError) console.error(err.message); }
+ * import { EmptySourceError, reduce } from 'genstream';
+ *
+ * try {
+ *   await reduce([] as number[], (a, b) => a + b);
+ * } catch (err) {
+ *   if (err instanceof EmptySourceError) console.error(err.code); // 'ERR_GENSTREAM_EMPTY_SOURCE'
+ * }
  * ```
  */
 export class EmptySourceError extends GenstreamError {
@@ -223,7 +337,24 @@ export class EmptySourceError extends GenstreamError {
 }
 codes.set(EmptySourceError, 'ERR_GENSTREAM_EMPTY_SOURCE');
 
-/** `true` for the `AbortError` genstream (and Node) raise when a signal aborts a stream. */
+/**
+ * `true` for the `AbortError` genstream (and Node) raise when a signal aborts a stream: any `Error`
+ * named `'AbortError'`.
+ *
+ * @example
+ * ```ts
+ * import { setTimeout as sleep } from 'node:timers/promises';
+ * import { isAbortError, toReadable } from 'genstream';
+ *
+ * async function* ticks() { for (;;) { await sleep(5); yield Date.now(); } }
+ * const readable = toReadable(ticks, { signal: AbortSignal.timeout(50) });
+ * try {
+ *   for await (const _ of readable);
+ * } catch (err) {
+ *   if (!isAbortError(err)) throw err; // stopped by the timeout: not a failure
+ * }
+ * ```
+ */
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && err.name === 'AbortError';
 }
@@ -231,8 +362,26 @@ export function isAbortError(err: unknown): boolean {
 /**
  * Node-style AbortError (`name: 'AbortError'`, `code: 'ABORT_ERR'`) carrying the signal's reason.
  * `instanceof` matches by name and code, so Node's own AbortErrors and other copies' match too.
+ * Not a {@link GenstreamError}: its code is Node's.
+ *
+ * @example
+ * ```ts
+ * import { AbortError, toReadable } from 'genstream';
+ *
+ * const ac = new AbortController();
+ * const readable = toReadable(['a', 'b', 'c'], { signal: ac.signal });
+ * ac.abort();
+ * try {
+ *   for await (const _ of readable);
+ * } catch (err) {
+ *   console.log(err instanceof AbortError); // true
+ * }
+ * ```
+ *
+ * @property code - Always `'ABORT_ERR'`, as for Node's AbortError.
  */
 export class AbortError extends Error {
+  /** Always `'ABORT_ERR'`, as for Node's AbortError. */
   readonly code = 'ABORT_ERR' as const;
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
     super(message, options);

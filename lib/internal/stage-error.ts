@@ -33,8 +33,13 @@ export function markExternal(err: unknown): void {
  *
  * @example
  * ```ts
- * try { await run(rows, map(parseRow), filter(valid), saveAll); }
- * catch (err) { console.error(`stage ${failedStage(err)?.index} failed:`, err); }
+ * import { failedStage, filter, map, run, toArray } from 'genstream';
+ *
+ * try {
+ *   await run(['1', '2', 'x'], map((s) => { const n = Number(s); if (Number.isNaN(n)) throw new Error(`not a number: ${s}`); return n; }), filter((n) => n > 0), toArray);
+ * } catch (err) {
+ *   console.error(failedStage(err)); // { index: 0, label: 'map' }
+ * }
  * ```
  */
 export function failedStage(err: unknown): FailedStage | undefined {

@@ -9,17 +9,21 @@ declare const kOut: unique symbol;
 
 /** A Readable whose items are `O`. */
 export interface TypedReadable<O> extends Readable {
+  /** Phantom (compile time only): the item type this stream yields. */
   readonly [kOut]?: O;
 }
 
 /** A Writable that accepts items of type `I`. */
 export interface TypedWritable<I> extends Writable {
+  /** Phantom (compile time only): the item type this stream accepts, as a parameter so it checks contravariantly. */
   readonly [kIn]?: (item: I) => void;
 }
 
 /** A Duplex that accepts `I` and produces `O`. */
 export interface TypedDuplex<I, O> extends Duplex {
+  /** Phantom (compile time only): the item type the writable side accepts. */
   readonly [kIn]?: (item: I) => void;
+  /** Phantom (compile time only): the item type the readable side yields. */
   readonly [kOut]?: O;
 }
 

@@ -118,5 +118,13 @@ export function batch<T>(size: number, options?: BatchOptions): Operator<T, T[]>
   return fusable('batch', () => new BatchStep(size));
 }
 
-/** Alias of {@link batch}, for those who know it as `chunk`. */
+/**
+ * Alias of {@link batch}, for those who know it as `chunk`.
+ *
+ * @example
+ * ```ts
+ * import { chunk, toArray } from 'genstream';
+ * await toArray(chunk(2)(['a', 'b', 'c'])); // [['a', 'b'], ['c']]
+ * ```
+ */
 export const chunk: typeof batch = batch;

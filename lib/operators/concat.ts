@@ -30,7 +30,8 @@ async function* concatCore<T>(sources: readonly AnyIterable<T>[]): AsyncGenerato
  * @example
  * ```ts
  * import { concat, toArray } from 'genstream';
- * await toArray(concat(['header'], rows(), ['footer']));
+ * async function* rows() { yield 'a,1'; yield 'b,2'; }
+ * await toArray(concat(['name,n'], rows(), ['end'])); // ['name,n', 'a,1', 'b,2', 'end']
  * ```
  */
 export function concat<S extends AnyIterable<unknown>[]>(...sources: S): AsyncGenerator<ItemOf<S[number]>, void, undefined> {

@@ -1,7 +1,11 @@
 import type { AnyIterable } from '../internal/types.js';
 import { checkFunction, fail, isIterable } from '../internal/validate.js';
 
-type Visitor<T> = (item: T, index: number) => unknown;
+/**
+ * The function of {@link forEach}: called with each item and its 0-based index; a returned promise is
+ * awaited before the next item, any other result is ignored.
+ */
+export type Visitor<T> = (item: T, index: number) => unknown;
 
 async function forEachCore<T>(source: AnyIterable<T>, fn: Visitor<T>): Promise<void> {
   let index = 0;

@@ -82,9 +82,13 @@ async function* mergeCore<T>(m: Merger<T>): AsyncGenerator<T, void, undefined> {
  * @example
  * ```ts
  * import { merge } from 'genstream';
- * for await (const event of merge(clicks(), keys(), [{ type: 'start' }])) {
- *   if (event.type === 'quit') break; // returns clicks() and keys() at once, even if one awaits input
- *   handle(event);
+ * import { setTimeout as sleep } from 'node:timers/promises';
+ *
+ * async function* ticks() { for (let i = 0; ; i++) { await sleep(10); yield `tick ${i}`; } }
+ * async function* input() { await sleep(35); yield 'quit'; }
+ * for await (const event of merge(ticks(), input(), ['start'])) {
+ *   if (event === 'quit') break; // returns ticks() at once, even while it awaits its next tick
+ *   console.log(event); // start, tick 0, tick 1, tick 2
  * }
  * ```
  */

@@ -63,9 +63,11 @@ async function peekCore<T>(source: AnyIterable<T>, n: number): Promise<[T[], Asy
  * @example
  * ```ts
  * import { peek } from 'genstream';
+ *
+ * async function* readRows() { yield { id: 1, name: 'a' }; yield { id: 2, name: 'b' }; }
  * const [[first], rows] = await peek(readRows(), 1);
- * console.log('columns:', Object.keys(first));
- * for await (const row of rows) save(row); // includes `first`
+ * console.log('columns:', Object.keys(first ?? {})); // columns: ['id', 'name']
+ * for await (const row of rows) console.log(row.id); // 1, 2: includes `first`
  * ```
  */
 export function peek<T>(source: AnyIterable<T>, n: number): Promise<[T[], AsyncGenerator<T, void, undefined>]> {

@@ -116,8 +116,11 @@ class ProgressStep extends Step {
  * @example
  * ```ts
  * import { pipe, progress, take } from 'genstream';
- * const rows = pipe(source, progress({ every: 10_000, onProgress: (p) => process.stderr.write(`\r${p.items} rows${p.done ? '\n' : ''}`) }));
- * for await (const row of pipe(rows, take(5))) console.log(row); // the last report (done: true) comes after the 5th row
+ *
+ * async function* source() { for (let i = 0; ; i++) yield i; }
+ * const report = progress<number>({ every: 2, onProgress: (p) => console.log(p.items, p.done) });
+ * for await (const n of pipe(source, report, take(5))) console.log('row', n);
+ * // reports 2 false, 4 false, then 5 true: the final report once take(5) has stopped the run
  * ```
  */
 export function progress<T>(options: ProgressOptions): Operator<T, T> {

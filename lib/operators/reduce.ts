@@ -2,7 +2,11 @@ import { EmptySourceError } from '../internal/errors.js';
 import type { AnyIterable } from '../internal/types.js';
 import { checkFunction, fail, isIterable } from '../internal/validate.js';
 
-type Reducer<T, A> = (acc: A, item: T, index: number) => A | Promise<A>;
+/**
+ * The function of {@link reduce}: the next accumulator from the current one, the item and its 0-based
+ * index (sync or async).
+ */
+export type Reducer<T, A> = (acc: A, item: T, index: number) => A | Promise<A>;
 
 async function reduceCore<T, A>(source: AnyIterable<T>, fn: Reducer<T, A>, seed: A): Promise<A> {
   let acc = seed;

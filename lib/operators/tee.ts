@@ -40,6 +40,8 @@ export function teeBufferSize(where: string, options: TeeOptions | undefined): n
  * @example
  * ```ts
  * import { tee } from 'genstream';
+ *
+ * async function* readRows() { for (let id = 1; id <= 100; id++) yield { id }; }
  * const [a, b] = tee(readRows(), 2);
  * const [count, sample] = await Promise.all([
  *   (async () => { let n = 0; for await (const _ of a) n++; return n; })(),

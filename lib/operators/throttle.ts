@@ -25,7 +25,10 @@ async function* throttleCore<T>(limit: number, intervalMs: number, source: AnyIt
  * @example
  * ```ts
  * import { pipe, throttle } from 'genstream';
- * for await (const id of pipe(ids, throttle(5, 1000))) await callApi(id);
+ *
+ * const started = Date.now();
+ * for await (const id of pipe([1, 2, 3, 4], throttle(2, 100))) console.log(id, Date.now() - started);
+ * // 1 and 2 at once, 3 and 4 about 100 ms later
  * ```
  */
 export function throttle<T>(limit: number, intervalMs: number): Operator<T, T> {

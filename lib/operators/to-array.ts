@@ -18,5 +18,13 @@ export async function toArray<T>(source: AnyIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Alias of {@link toArray}. */
+/**
+ * Alias of {@link toArray}.
+ *
+ * @example
+ * ```ts
+ * import { collect, filter, run } from 'genstream';
+ * await run([1, 2, 3], filter((n: number) => n !== 2), collect); // [1, 3]
+ * ```
+ */
 export const collect: typeof toArray = toArray;

@@ -7,8 +7,9 @@
 /** An argument of a Redis command. */
 export type RedisArg = string | number | Buffer;
 
-/** A batch of commands sent together (ioredis's `Pipeline`). */
+/** A batch of commands sent together (ioredis's `Pipeline`), as {@link RedisClientLike.pipeline} returns it. */
 export interface RedisPipelineLike {
+  /** Queues `command` with `args` (ioredis's `pipeline().call()`); the reply comes with {@link exec}. */
   call(command: string, ...args: RedisArg[]): unknown;
   /** One `[error, reply]` per command, in order. */
   exec(): Promise<[Error | null, unknown][] | null>;
@@ -20,11 +21,17 @@ export interface RedisPipelineLike {
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
- * const client: RedisClientLike = new Redis('redis://127.0.0.1:6379');
+ * import type { RedisClientLike } from 'genstream/redis';
+ *
+ * const client: RedisClientLike = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * console.log(await client.call('PING')); // PONG
+ * client.disconnect();
  * ```
  */
 export interface RedisClientLike {
+  /** Sends `command` with `args` (`call('XACK', stream, group, id)`) and resolves with the raw reply. */
   call(command: string, ...args: RedisArg[]): Promise<unknown>;
+  /** Starts a batch of commands sent in one round trip. */
   pipeline(): RedisPipelineLike;
   /** A new connection with the same options (the blocking reads get their own). */
   duplicate(): RedisClientLike;

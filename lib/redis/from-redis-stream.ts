@@ -72,8 +72,18 @@ export interface RedisStreamSource extends AsyncIterable<RedisStreamMessage> {
    *
    * @example
    * ```ts
-   * const jobs = fromRedisStream(redis, { stream: 'jobs', group: 'workers', consumer: 'w1', signal });
-   * await jobs.consume((window) => run(window, map((m) => parse(m.fields)), filter(isValid), batch(100), saveBatch));
+   * import { Redis } from 'ioredis';
+   * import { batch, filter, map, run } from 'genstream';
+   * import { fromRedisStream } from 'genstream/redis';
+   *
+   * const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+   * const jobs = fromRedisStream(redis, { stream: 'jobs', group: 'workers', consumer: 'w1', signal: AbortSignal.timeout(5000) });
+   * await jobs.consume((window) =>
+   *   run(window, map((m) => m.fields), filter((f) => f.type !== 'ping'), batch(100), async (batches) => {
+   *     for await (const b of batches) console.log('saved', b.length); // the window is acked after this resolves
+   *   }),
+   * );
+   * redis.disconnect();
    * ```
    */
   consume(fn: (window: readonly RedisStreamMessage[]) => Promise<unknown>, options?: ConsumeOptions): Promise<void>;
@@ -98,11 +108,14 @@ export interface RedisStreamSource extends AsyncIterable<RedisStreamMessage> {
  * ```ts
  * import { Redis } from 'ioredis';
  * import { fromRedisStream } from 'genstream/redis';
- * const redis = new Redis(url);
- * for await (const msg of fromRedisStream(redis, { stream: 'jobs', group: 'workers', consumer: 'w1' })) {
- *   await handle(msg.fields);
+ *
+ * const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * const signal = AbortSignal.timeout(5000); // stop reading after 5 s
+ * for await (const msg of fromRedisStream(redis, { stream: 'jobs', group: 'workers', consumer: 'w1', signal })) {
+ *   console.log(msg.id, msg.fields);
  *   await msg.ack();
  * }
+ * redis.disconnect();
  * ```
  */
 export function fromRedisStream(client: RedisClientLike, options: FromRedisStreamOptions): RedisStreamSource {

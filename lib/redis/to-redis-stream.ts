@@ -32,9 +32,15 @@ export interface ToRedisStreamOptions {
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
+ * import { map, run } from 'genstream';
  * import { toRedisStream } from 'genstream/redis';
- * const redis = new Redis(url);
- * await run(events, map((e) => ({ type: e.type, body: JSON.stringify(e) })), toRedisStream(redis, { stream: 'jobs', maxLen: 1_000_000 }));
+ *
+ * const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+ * const events = [{ type: 'signup', user: 1 }, { type: 'login', user: 1 }];
+ * const sink = toRedisStream(redis, { stream: 'jobs', maxLen: 1_000_000 });
+ * const added = await run(events, map((e) => ({ type: e.type, body: JSON.stringify(e) })), sink);
+ * console.log(added); // 2
+ * redis.disconnect();
  * ```
  */
 export function toRedisStream<T extends { [K in keyof T]: RedisArg } = RedisStreamFields>(

@@ -12,8 +12,14 @@ import { GenstreamError, registerErrorCode } from '../internal/errors.js';
  *
  * @example
  * ```ts
- * try { await run([1], parallelMap(new URL('./missing.js', import.meta.url)), toArray); }
- * catch (err) { if (err instanceof WorkerLoadError) console.error(err.module, err.exportName); }
+ * import { run, toArray } from 'genstream';
+ * import { parallelMap, WorkerLoadError } from 'genstream/workers';
+ *
+ * try {
+ *   await run([1], parallelMap(new URL('./missing.js', import.meta.url)), toArray);
+ * } catch (err) {
+ *   if (err instanceof WorkerLoadError) console.error(err.module, err.exportName); // file:///…/missing.js default
+ * }
  * ```
  */
 export class WorkerLoadError extends GenstreamError {
@@ -38,8 +44,15 @@ registerErrorCode(WorkerLoadError, 'ERR_GENSTREAM_WORKER_LOAD');
  *
  * @example
  * ```ts
- * try { await run(items, parallelMap(url), toArray); }
- * catch (err) { if (err instanceof WorkerCrashError) console.error(err.exitCode, err.message); }
+ * import { run, toArray } from 'genstream';
+ * import { parallelMap, WorkerCrashError } from 'genstream/workers';
+ *
+ * const exits = new URL('data:text/javascript,export default () => process.exit(3)');
+ * try {
+ *   await run([1, 2], parallelMap(exits), toArray);
+ * } catch (err) {
+ *   if (err instanceof WorkerCrashError) console.error(err.exitCode); // 3
+ * }
  * ```
  */
 export class WorkerCrashError extends GenstreamError {
@@ -63,8 +76,15 @@ registerErrorCode(WorkerCrashError, 'ERR_GENSTREAM_WORKER_CRASHED');
  *
  * @example
  * ```ts
- * try { await run([{ f() {} }], parallelMap(url), toArray); }
- * catch (err) { if (err instanceof WorkerCloneError) console.error(err.side, err.index); }
+ * import { run, toArray } from 'genstream';
+ * import { parallelMap, WorkerCloneError } from 'genstream/workers';
+ *
+ * const identity = new URL('data:text/javascript,export default (x) => x');
+ * try {
+ *   await run([{ n: 1 }, { f() {} }], parallelMap(identity), toArray);
+ * } catch (err) {
+ *   if (err instanceof WorkerCloneError) console.error(err.side, err.index); // item 1
+ * }
  * ```
  */
 export class WorkerCloneError extends GenstreamError {

@@ -38,7 +38,14 @@ export interface ParallelMapOptions {
    * transferred (it is empty on the sending side afterwards); a view into a larger buffer, such as a small
    * Buffer from Node's pool, is copied.
    */
-  transfer?: boolean | { items?: boolean; results?: boolean };
+  transfer?:
+    | boolean
+    | {
+        /** Transfer the items' buffers to the workers. */
+        items?: boolean;
+        /** Transfer the results' buffers back. */
+        results?: boolean;
+      };
   /** Passed to each `Worker` (`maxOldGenerationSizeMb`, ...); a worker over its limit fails the stage. */
   resourceLimits?: ResourceLimits;
   /** Aborting it stops the stage at once: queued and running work is dropped, the workers terminated. */
@@ -75,10 +82,14 @@ export type WorkerModule = URL | string;
  *
  * @example
  * ```ts
- * // hash-worker.js: export default (buf) => createHash('sha256').update(buf).digest('hex');
+ * import { run, toArray } from 'genstream';
  * import { parallelMap } from 'genstream/workers';
- * const hash = parallelMap<Buffer, string>(new URL('./hash-worker.js', import.meta.url), { threads: 2 });
- * await pipeline(files, chain(hash, batch(100)), sink);
+ *
+ * // Usually a file next to this one: new URL('./hash-worker.js', import.meta.url).
+ * const worker = new URL("data:text/javascript,import { createHash } from 'node:crypto'; export default (b) => createHash('sha256').update(b).digest('hex');");
+ * const hash = parallelMap<Buffer, string>(worker, { threads: 2 });
+ * const digests = await run([Buffer.from('a'), Buffer.from('b')], hash, toArray);
+ * console.log(digests); // two sha256 hex digests, in input order
  * ```
  */
 export function parallelMap<I = unknown, O = unknown>(module: WorkerModule, options: ParallelMapOptions = {}): Operator<I, Awaited<O>> {

@@ -1,0 +1,18 @@
+// TypeDoc plugin for the API reference (typedoc.json): leaves out the error classes' static
+// `[Symbol.hasInstance]` overrides. They only make `instanceof` go by `code` (across copies of the
+// package), which each class's own comment says; nobody calls them. A comment on them cannot be used
+// instead: esbuild keeps comments on class members in dist/, and the benchmark results hold only while
+// the built JavaScript stays byte-identical (test/bench-results.test.ts).
+import { Converter, ReflectionKind } from 'typedoc';
+
+/** @param {import('typedoc').Application} app */
+export function load(app) {
+  app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
+    const project = context.project;
+    for (const cls of project.getReflectionsByKind(ReflectionKind.Class)) {
+      for (const child of [...(cls.children ?? [])]) {
+        if (child.kindOf(ReflectionKind.Method) && child.flags.isStatic && child.name === '[hasInstance]') project.removeReflection(child);
+      }
+    }
+  });
+}
