@@ -63,10 +63,24 @@ const show = (commit: string, file: string): string | null => {
   const r = spawnSync('git', ['show', `${commit}:${file}`], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return r.status === 0 ? r.stdout : null;
 };
-/** The files in `scope` whose code (not only comments or types) differs between `commit` and HEAD. */
+const ENTRIES = ['lib/index.ts', ...CAPABILITIES.map((c) => `lib/${c}/index.ts`)];
+/** Whether `file` can be in the build at `commit`: an entry point, or imported by a lib module (not a script such as lib/chain/types.gen.ts). */
+function inBuild(commit: string, file: string): boolean {
+  if (ENTRIES.includes(file)) return true;
+  const modules = git('ls-tree', '-r', '--name-only', commit, '--', 'lib').out.split('\n').filter((f) => f.endsWith('.ts') && f !== file);
+  const target = file.replace(/\.ts$/, '');
+  return modules.some((m) => {
+    const text = show(commit, m) ?? '';
+    for (const [, spec] of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) if (path.posix.join(path.posix.dirname(m), spec!) === target) return true;
+    return false;
+  });
+}
+/** The files in `scope` whose code (not only comments or types) differs between `commit` and HEAD, in the build at either. */
 function codeChanges(commit: string, scope: string[]): string[] {
   const files = git('diff', '--name-only', commit, 'HEAD', '--', ...scope).out.split('\n').filter((f) => f !== '');
-  return files.filter((f) => !f.endsWith('.ts') || codeOf(show(commit, f)) !== codeOf(show('HEAD', f)));
+  return files.filter(
+    (f) => (inBuild(commit, f) || inBuild('HEAD', f)) && (!f.endsWith('.ts') || codeOf(show(commit, f)) !== codeOf(show('HEAD', f))),
+  );
 }
 
 const read = (name: string): Result => JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results', `${name}.json`), 'utf8')) as Result;
