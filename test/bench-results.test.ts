@@ -59,9 +59,14 @@ function codeOf(text: string | null): string {
   });
   return outputText.replace(/^export \{\};$/m, '').replace(/\s+/g, ' ').trim();
 }
+const shown = new Map<string, string | null>();
 const show = (commit: string, file: string): string | null => {
-  const r = spawnSync('git', ['show', `${commit}:${file}`], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return r.status === 0 ? r.stdout : null;
+  const key = `${commit}:${file}`;
+  if (!shown.has(key)) {
+    const r = spawnSync('git', ['show', key], { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    shown.set(key, r.status === 0 ? r.stdout : null);
+  }
+  return shown.get(key)!;
 };
 const ENTRIES = ['lib/index.ts', ...CAPABILITIES.map((c) => `lib/${c}/index.ts`)];
 /** Whether `file` can be in the build at `commit`: an entry point, or imported by a lib module (not a script such as lib/chain/types.gen.ts). */
