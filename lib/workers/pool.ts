@@ -77,6 +77,9 @@ export class WorkerPool {
     const member: Member = { worker, inFlight: new Map(), exited: false };
     let failure: { err: unknown } | undefined; // what the worker threw uncaught (any value, null too)
     worker.on('message', (reply: WorkerReply) => {
+      // After close() a reply is dropped, and the worker stays ref'ed: exitOf holds the loop open for
+      // its 'exit', which a reply in flight must not undo (the process would end on an unsettled await).
+      if (this.closed) return;
       const sent = member.inFlight.get(reply.id);
       if (sent !== undefined) {
         member.inFlight.delete(reply.id);
