@@ -6,8 +6,8 @@ import { defineConfig, type Options } from 'tsup';
  * point at (`../lib/...` from dist/), so a debugger or `node --enable-source-maps` finds them there,
  * once, instead of a copy of every source in each of the ESM and CJS maps. Done after esbuild wrote the
  * build, not with esbuild's own `sourcesContent: false`, because esbuild's chunk names hash the maps
- * too: the JavaScript (names, imports, `//# sourceMappingURL=` comments) stays byte for byte what the
- * benchmark results measured (bench/artefact.ts).
+ * too: the JavaScript (names, imports, `//# sourceMappingURL=` comments) stays byte for byte what
+ * esbuild wrote, the build the benchmark results measured (bench/artefact.ts).
  */
 const mapsWithoutSources: NonNullable<Options['plugins']>[number] = {
   name: 'maps-without-sources',

@@ -1,6 +1,15 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Tests and the examples they import use `genstream` as a user would; like tsconfig.json's `paths`,
+  // point it at lib/ (vite would otherwise resolve the package's own name to its build in dist/).
+  resolve: {
+    alias: [
+      { find: /^genstream$/, replacement: fileURLToPath(new URL('./lib/index.ts', import.meta.url)) },
+      { find: /^genstream\/(workers|redis)$/, replacement: fileURLToPath(new URL('./lib/$1/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 20_000,

@@ -25,7 +25,7 @@ postgres_bin_dir() {
       echo "$d"
       return 0
     fi
-  done < <(for d in /usr/lib/postgresql/*/bin; do echo "$d"; done | sort -t/ -k4,4nr)
+  done < <(for d in /usr/lib/postgresql/*/bin; do echo "$d"; done | sort -t/ -k5,5nr)
   found=$(command -v initdb 2>/dev/null) || return 1
   d=$(dirname "$found")
   [ -x "$d/postgres" ] || return 1
@@ -91,12 +91,14 @@ start_postgres() {
   port=$(free_port)
   # The wrapper: SIGTERM (cleanup's kill) → SIGINT to the server (fast shutdown), then wait for it. A
   # subshell does not inherit the EXIT trap; setpriv execs, so $pg is the postmaster itself.
+  # The trap is set before the server starts, so a SIGTERM at any moment stops it (or it never starts).
   (
+    pg=
+    trap '[ -n "$pg" ] || exit 0; kill -INT "$pg" 2>/dev/null; for _ in $(seq 1 100); do kill -0 "$pg" 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL "$pg" 2>/dev/null; exit 0' TERM
     "${runas[@]}" "$bindir/postgres" -D "$dir/data" -k "$dir/socket" -p "$port" \
       -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
       >"$dir/postgres.log" 2>&1 &
     pg=$!
-    trap 'kill -INT "$pg" 2>/dev/null; for _ in $(seq 1 100); do kill -0 "$pg" 2>/dev/null || exit 0; sleep 0.1; done; kill -KILL "$pg" 2>/dev/null; exit 0' TERM
     wait "$pg"
   ) &
   pid=$!

@@ -7,6 +7,9 @@
  *
  *   npm run examples                 # all of them
  *   npm run examples -- log-pipeline # the ones whose file name contains "log-pipeline"
+ *   npm run examples -- --no-skip    # a skipped example fails (CI, where every service was started)
+ *
+ * An example still running after 2 minutes is stopped and counts as failed.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,17 +67,27 @@ function runOne(file: string, args: string[]): Promise<Outcome> {
     };
     child.stdout.on('data', show(''));
     child.stderr.on('data', show('! '));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM'); // tsx passes it on to the example
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    }, TIMEOUT_MS);
+    let timedOut = false;
     child.on('error', (err) => resolve({ file, verdict: 'FAILED', detail: err.message, ms: performance.now() - started }));
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       const ms = performance.now() - started;
+      if (timedOut) return resolve({ file, verdict: 'FAILED', detail: `still running after ${TIMEOUT_MS / 1000} s: stopped`, ms });
       const skipped = /^skipped: (.*)$/m.exec(out);
-      if (code === 0 && skipped) resolve({ file, verdict: 'skipped', detail: skipped[1]!, ms });
+      if (code === 0 && skipped) resolve({ file, verdict: noSkip ? 'FAILED' : 'skipped', detail: `${noSkip ? 'skipped under --no-skip: ' : ''}${skipped[1]!}`, ms });
       else if (code === 0) resolve({ file, verdict: 'ok', detail: '', ms });
       else resolve({ file, verdict: 'FAILED', detail: signal ? `killed by ${signal}` : `exit ${code}`, ms });
     });
   });
 }
 
+const TIMEOUT_MS = 120_000;
+const noSkip = process.argv.includes('--no-skip');
 const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const picked = filters.length === 0 ? examples : examples.filter((e) => filters.some((s) => e.file.includes(s)));
 if (picked.length === 0) {

@@ -6,9 +6,11 @@
  *
  * "Changed" means changed the code: results also stay fresh when the commits since the measured one
  * changed only comments and types in what it measures. Each changed file is compared as JavaScript with
- * its comments and types removed (TypeScript's transpileModule, whitespace collapsed), before and after.
- * (Comparing whole builds cannot tell that: tsup names shared chunks by a hash of their source maps,
- * which a comment changes, and a build elsewhere than dist/ has other source paths.)
+ * its comments and types removed (TypeScript's transpileModule, blank lines dropped), before and after,
+ * if it can be in the build (see inBuild). Only committed lib/ counts: the build settings
+ * (tsup.config.ts, tsconfig.build.json) are not compared. (Comparing whole builds cannot tell a comment
+ * from code: tsup names shared chunks by a hash of their source maps, which a comment changes, and a
+ * build elsewhere than dist/ has other source paths.)
  *
  * The code a benchmark measures is lib/, except the folders of the subpath capabilities
  * (lib/workers/ for genstream/workers, lib/redis/ for genstream/redis): the core never imports them, so
@@ -57,7 +59,12 @@ function codeOf(text: string | null): string {
   const { outputText } = ts.transpileModule(text, {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, removeComments: true },
   });
-  return outputText.replace(/^export \{\};$/m, '').replace(/\s+/g, ' ').trim();
+  // Blank lines and trailing spaces dropped (where comments stood); string contents kept as they are.
+  return outputText
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '' && line !== 'export {};')
+    .join('\n');
 }
 const shown = new Map<string, string | null>();
 const show = (commit: string, file: string): string | null => {
@@ -69,23 +76,25 @@ const show = (commit: string, file: string): string | null => {
   return shown.get(key)!;
 };
 const ENTRIES = ['lib/index.ts', ...CAPABILITIES.map((c) => `lib/${c}/index.ts`)];
-/** Whether `file` can be in the build at `commit`: an entry point, or imported by a lib module (not a script such as lib/chain/types.gen.ts). */
+/**
+ * Whether `file` can be in the build at `commit`: an entry point, a lib file that is not TypeScript, or a
+ * module another lib module imports (any import form TypeScript sees: static, side-effect, dynamic,
+ * re-export); not a script such as lib/chain/types.gen.ts.
+ */
 function inBuild(commit: string, file: string): boolean {
-  if (ENTRIES.includes(file)) return true;
-  const modules = git('ls-tree', '-r', '--name-only', commit, '--', 'lib').out.split('\n').filter((f) => f.endsWith('.ts') && f !== file);
+  if (ENTRIES.includes(file) || !file.endsWith('.ts')) return true;
   const target = file.replace(/\.ts$/, '');
-  return modules.some((m) => {
-    const text = show(commit, m) ?? '';
-    for (const [, spec] of text.matchAll(/from '(\.{1,2}\/[^']+)\.js'/g)) if (path.posix.join(path.posix.dirname(m), spec!) === target) return true;
-    return false;
-  });
+  const modules = git('ls-tree', '-r', '--name-only', commit, '--', 'lib').out.split('\n').filter((f) => f.endsWith('.ts') && f !== file);
+  return modules.some((m) =>
+    ts
+      .preProcessFile(show(commit, m) ?? '', true, true)
+      .importedFiles.some(({ fileName }) => fileName.startsWith('.') && path.posix.join(path.posix.dirname(m), fileName).replace(/\.js$/, '') === target),
+  );
 }
 /** The files in `scope` whose code (not only comments or types) differs between `commit` and HEAD, in the build at either. */
 function codeChanges(commit: string, scope: string[]): string[] {
   const files = git('diff', '--name-only', commit, 'HEAD', '--', ...scope).out.split('\n').filter((f) => f !== '');
-  return files.filter(
-    (f) => (inBuild(commit, f) || inBuild('HEAD', f)) && (!f.endsWith('.ts') || codeOf(show(commit, f)) !== codeOf(show('HEAD', f))),
-  );
+  return files.filter((f) => (inBuild(commit, f) || inBuild('HEAD', f)) && (!f.endsWith('.ts') || codeOf(show(commit, f)) !== codeOf(show('HEAD', f))));
 }
 
 const read = (name: string): Result => JSON.parse(fs.readFileSync(path.join(root, 'bench', 'results', `${name}.json`), 'utf8')) as Result;

@@ -29,7 +29,7 @@ describe('examples/paginated-api', () => {
     expect(streamed.items).toBe(1200);
     expect(eager.items).toBe(1200);
     expect(eager.pagesAtFirstByte).toBe(30);
-    expect(eager.firstByteMs).toBeGreaterThanOrEqual(30 * 15);
+    expect(eager.firstByteMs).toBeGreaterThanOrEqual(30 * 14); // 30 pages of 15 ms (a timer may fire a little early)
     expect(streamed.pagesAtFirstByte).toBeLessThan(15);
     expect(streamed.firstByteMs).toBeLessThan(eager.firstByteMs);
     expect(stdout).toMatch(/^check: 1200 items both ways; first byte \d+ ms streamed vs \d+ ms eager \(\d+× sooner\): ok$/m);

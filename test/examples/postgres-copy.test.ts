@@ -21,13 +21,13 @@ describe('examples/postgres-copy', () => {
   });
 
   it.skipIf(noServer)(`a row the server rejects mid-COPY fails the pipeline with its error and stops the generator${skipAny}`, { timeout: 60_000 }, async () => {
-    const { stdout } = await runExample('postgres-copy.ts', ['--rows', '200000', '--bad-row', '500'], tmp);
+    const { stdout } = await runExample('postgres-copy.ts', ['--rows', '1000000', '--bad-row', '500'], tmp);
     expect(stdout).toMatch(/^bad row 500: the pipeline rejected with 23505 duplicate key value violates unique constraint "genstream_copy_\w+_pkey" \(Key \(id\)=\(1\) already exists\.\)$/m);
-    const m = /^bad row 500: the generator made (\d+) of 200000 rows; its finally ran (\d+) time\(s\)$/m.exec(stdout);
+    const m = /^bad row 500: the generator made (\d+) of 1000000 rows; its finally ran (\d+) time\(s\)$/m.exec(stdout);
     expect(m, stdout).not.toBeNull();
     // The error came back while the COPY was running: the generator was stopped, and cleaned up once.
     expect(Number(m![1])).toBeGreaterThanOrEqual(500);
-    expect(Number(m![1])).toBeLessThan(200_000);
+    expect(Number(m![1])).toBeLessThan(1_000_000);
     expect(Number(m![2])).toBe(1);
     expect(stdout).toMatch(/^bad row 500: 0 rows in the table/m);
     expect(stdout).toMatch(/^check: the server error failed the pipeline, the table is empty and the generator cleaned up: ok$/m);
